@@ -1,0 +1,160 @@
+"""The `bnnforge` command line.
+
+Each subcommand imports its heavy dependencies (torch, brevitas, qonnx) lazily so that
+`bnnforge doctor` and `bnnforge --help` answer even on a broken install.
+Every user-facing failure is raised as `BnnforgeError` and printed as one line on stderr
+with exit status 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from bnnforge.generator.errors import BnnforgeError
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from bnnforge.generator.doctor import run_doctor
+
+    return run_doctor(as_json=args.json)
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from bnnforge.quant import models
+
+    rows = models.describe_all()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        c, h, w = r["input_shape"]
+        print(f"{r['name']:<{width}}  {c}x{h}x{w:<4} {r['classes']:>5} classes  {r['description']}")
+    return 0
+
+
+def _cmd_ops(args: argparse.Namespace) -> int:
+    from bnnforge.quant import models
+    from bnnforge.quant.opcount import count_ops, format_table
+
+    model = models.create(args.model, **_parse_overrides(args.set))
+    report = count_ops(model, name=args.model)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(format_table(report))
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from bnnforge.quant.train import TrainConfig, train_and_save
+
+    cfg = TrainConfig(
+        model=args.model,
+        dataset=args.dataset,
+        image_size=args.image_size,
+        epochs_step1=args.epochs_step1,
+        epochs_step2=args.epochs_step2,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        distill=args.distill,
+        teacher_epochs=args.teacher_epochs,
+        overrides=_parse_overrides(args.set),
+        progress=not args.quiet,
+    )
+    ckpt = train_and_save(cfg, Path(args.out))
+    m = ckpt["metrics"]
+    print(
+        f"saved {args.out}: {args.model} test accuracy {m['test_accuracy']:.4f} "
+        f"({m['test_images']} images, {m['train_seconds']:.0f} s)"
+    )
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from bnnforge.generator.demo import run_demo
+
+    return run_demo(out=Path(args.out) if args.out else None, retrain=args.retrain)
+
+
+def _parse_overrides(items: Sequence[str] | None) -> dict:
+    """`--set width=32 --set mlp_blocks=2` -> {"width": 32, "mlp_blocks": 2}."""
+    out: dict = {}
+    for item in items or []:
+        if "=" not in item:
+            raise BnnforgeError(f"--set expects KEY=VALUE, got {item!r}")
+        key, raw = item.split("=", 1)
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        out[key.strip()] = value
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="bnnforge",
+        description="Hardware generator for binary neural networks (BCDNet, FTBNN, ReActNet).",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_, description=help_)
+        sp.set_defaults(func=fn)
+        return sp
+
+    sp = add("doctor", _cmd_doctor, "tools found or missing, with versions and how to install")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+
+    sp = add("models", _cmd_models, "list the model zoo")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+
+    sp = add("ops", _cmd_ops, "BOPs, FLOPs (full-precision MACs) and OPs = BOPs/64 + FLOPs")
+    sp.add_argument("model", help="model zoo name (see `bnnforge models`)")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a model config value")
+
+    sp = add("train", _cmd_train, "two-step binary QAT on an embedded data set")
+    sp.add_argument("model", help="model zoo name (see `bnnforge models`)")
+    sp.add_argument("--dataset", default="digits", choices=["digits"], help="embedded data set")
+    sp.add_argument("--out", required=True, help="checkpoint file to write (.pt)")
+    sp.add_argument("--image-size", type=int, default=None, choices=[8, 16, 32],
+                    help="upscale digits to this size (default: the model's input size)")
+    sp.add_argument("--epochs-step1", type=int, default=None, help="step 1 epochs (binary activations, real weights)")
+    sp.add_argument("--epochs-step2", type=int, default=None, help="step 2 epochs (binary weights and activations)")
+    sp.add_argument("--batch-size", type=int, default=64)
+    sp.add_argument("--lr", type=float, default=2e-3)
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--distill", action="store_true", help="train a real-valued teacher and distill from it")
+    sp.add_argument("--teacher-epochs", type=int, default=30)
+    sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a model config value")
+    sp.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sp = add("demo", _cmd_demo, "the embedded default, end to end")
+    sp.add_argument("--out", default=None, help="output directory (default: ./bnnforge-demo)")
+    sp.add_argument("--retrain", action="store_true", help="train the demo model instead of loading the shipped checkpoint")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except BnnforgeError as exc:
+        print(f"bnnforge {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"bnnforge {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
