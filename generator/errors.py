@@ -1,5 +1,5 @@
-"""The one exception type the command line turns into a clean message and exit status 2."""
+"""Re-export: the error type lives in bnnforge.quant.errors so quant/ needs no generator/."""
 
+from bnnforge.quant.errors import BnnforgeError
 
-class BnnforgeError(Exception):
-    """A user-facing error: bad input, unknown name, unsupported layer, corrupt file."""
+__all__ = ["BnnforgeError"]

@@ -1,0 +1,333 @@
+"""Brevitas QAT layers for binary networks with a fixed-point residual stream.
+
+Binary convolutions output the integer dot product (weights and activations are +-1 with
+scale 1, so the sum is an exact integer); the optional per-output-channel weight scale
+alpha = mean|W| is applied by the batch norm that follows, which folds it into its gain.
+All real-valued ops on the residual stream snap their parameters to power-of-two grids and
+round their results with `fixed_point`, evaluating in float64 so the result is exact.
+
+Each layer that does arithmetic reports its cost with `op_count(inp, out) -> (bops, flops)`;
+FLOPs are full-precision multiply-accumulates as the BCDNet paper counts them.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from brevitas.inject.enum import RestrictValueType, ScalingImplType, ScalingPerOutputType
+from brevitas.nn import QuantConv2d, QuantIdentity, QuantLinear
+from brevitas.quant.base import IntQuant
+from brevitas.quant.binary import SignedBinaryActPerTensorConst, SignedBinaryWeightPerTensorConst
+from brevitas.quant.fixed_point import Int8ActPerTensorFixedPoint, Int8WeightPerTensorFixedPoint
+from brevitas.quant.solver import ActQuantSolver
+from torch import nn
+
+from bnnforge.quant.fixed_point import FixedPoint, po2_exponent, quantize, round_ste, snap
+
+
+class BinaryWeight(SignedBinaryWeightPerTensorConst):
+    """Sign weights with scale 1 (Brevitas' default constant is 0.1): +1 / -1 exactly."""
+
+    scaling_const = 1.0
+
+
+class BinaryAct(SignedBinaryActPerTensorConst):
+    """sign(x): +1 for x >= 0, else -1; clamped straight-through gradient on [-1, 1]."""
+
+
+def fixed_point_act_quant(fmt: FixedPoint) -> type:
+    """A Brevitas activation quantizer with the constant power-of-two scale of `fmt`."""
+
+    # Brevitas divides the constant by 2**(bits-1) to get the scale 2**-frac.
+    attrs = dict(
+        scaling_impl_type=ScalingImplType.CONST,
+        restrict_scaling_type=RestrictValueType.FP,
+        scaling_per_output_type=ScalingPerOutputType.TENSOR,
+        bit_width=fmt.bits,
+        signed=True,
+        narrow_range=False,
+        scaling_const=fmt.max_value,
+        min_val=-fmt.max_value,
+        max_val=fmt.max_value,
+    )
+    return type(f"FixedPoint{fmt.bits}Frac{fmt.frac}Act", (IntQuant, ActQuantSolver), attrs)
+
+
+class Uint8ImageQuant(IntQuant, ActQuantSolver):
+    """The network input: unsigned 8-bit pixel values 0..255 with scale 1."""
+
+    scaling_impl_type = ScalingImplType.CONST
+    restrict_scaling_type = RestrictValueType.FP
+    scaling_per_output_type = ScalingPerOutputType.TENSOR
+    bit_width = 8
+    signed = False
+    narrow_range = False
+    scaling_const = 255.0
+    min_val = 0.0
+    max_val = 255.0
+
+
+def residual_quant(fmt: FixedPoint) -> QuantIdentity:
+    """Quantize onto the residual stream format (saturating); a real Quant node in QONNX."""
+    return QuantIdentity(act_quant=fixed_point_act_quant(fmt), return_quant_tensor=False)
+
+
+class BinaryConv2d(QuantConv2d):
+    """Binary convolution: +-1 weights, +-1 inputs, integer output; optional alpha = mean|W|.
+
+    `binarize_weights=False` is step 1 of the two-step recipe (real weights, binary
+    activations); the layer then runs a plain float convolution and alpha is 1.
+    """
+
+    def __init__(self, cin: int, cout: int, kernel: int, stride: int = 1, groups: int = 1,
+                 weight_scale: bool = True) -> None:
+        if cin % groups or cout % groups:
+            raise ValueError(f"groups={groups} must divide in={cin} and out={cout} channels")
+        super().__init__(cin, cout, kernel, stride=stride, padding=kernel // 2, groups=groups,
+                         bias=False, weight_quant=BinaryWeight)
+        self.weight_scale = weight_scale
+        self.binarize_weights = True
+        nn.init.uniform_(self.weight, -0.01, 0.01)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        if self.binarize_weights:
+            return super().forward(x)
+        return F.conv2d(x, self.weight, None, self.stride, self.padding, self.dilation, self.groups)
+
+    def alpha(self) -> torch.Tensor:
+        """Per-output-channel weight scale mean|W| (detached, as in ReActNet), or ones."""
+        if not (self.weight_scale and self.binarize_weights):
+            return torch.ones(self.out_channels, device=self.weight.device)
+        return self.weight.detach().abs().mean(dim=(1, 2, 3))
+
+    def op_count(self, inp: torch.Tensor, out: torch.Tensor) -> tuple[float, float]:
+        k = self.kernel_size[0] * self.kernel_size[1]
+        bops = out[0].numel() * (self.in_channels // self.groups) * k
+        return float(bops), 0.0
+
+
+class BinaryLinear(QuantLinear):
+    """Binary fully connected layer (+-1 weights and inputs, integer output)."""
+
+    def __init__(self, cin: int, cout: int, weight_scale: bool = True) -> None:
+        super().__init__(cin, cout, bias=False, weight_quant=BinaryWeight)
+        self.weight_scale = weight_scale
+        self.binarize_weights = True
+        nn.init.uniform_(self.weight, -0.01, 0.01)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        if self.binarize_weights:
+            return super().forward(x)
+        return F.linear(x, self.weight)
+
+    def alpha(self) -> torch.Tensor:
+        if not (self.weight_scale and self.binarize_weights):
+            return torch.ones(self.out_features, device=self.weight.device)
+        return self.weight.detach().abs().mean(dim=1)
+
+    def op_count(self, inp: torch.Tensor, out: torch.Tensor) -> tuple[float, float]:
+        return float(out[0].numel() * self.in_features), 0.0
+
+
+class RSign(nn.Module):
+    """ReActNet's RSign: sign(x - t) with a learnable per-channel threshold t on the residual grid.
+
+    `dynamic_threshold` (BCDNet-B) is a per-sample, per-channel tensor added to t.
+    """
+
+    def __init__(self, channels: int, fmt: FixedPoint) -> None:
+        super().__init__()
+        self.fmt = fmt
+        self.threshold = nn.Parameter(torch.zeros(channels))
+        self.sign = QuantIdentity(act_quant=BinaryAct, return_quant_tensor=False)
+
+    def thresholds(self) -> torch.Tensor:
+        return snap(self.threshold, self.fmt.frac, self.fmt.bits)
+
+    def forward(self, x: torch.Tensor, dynamic_threshold: torch.Tensor | None = None) -> torch.Tensor:
+        t = self.thresholds().view(1, -1, 1, 1)
+        if dynamic_threshold is not None:
+            t = t + dynamic_threshold.view(x.shape[0], -1, 1, 1)
+        # x and t lie on the same grid with < 24 significant bits: the float32 difference is exact
+        return self.sign(x - t)
+
+    def op_count(self, inp: torch.Tensor, out: torch.Tensor) -> tuple[float, float]:
+        return 0.0, float(out[0].numel())
+
+
+class ScaledBatchNorm(nn.BatchNorm2d):
+    """Batch norm over the weighted sum of one or more binary-conv branches.
+
+    Training: y = BN(sum_i alpha_i * dot_i) with batch statistics, rounded onto `fmt`.
+    Inference (the hardware semantics): per channel c and branch i the folded gain
+    g_ic = alpha_ic * gamma_c / sqrt(var_c + eps) becomes m_ic * 2**-E_c with a signed
+    `gain_bits` integer m and one exponent E_c per channel; the folded bias
+    b_c = beta_c - gamma_c * mean_c / sqrt(var_c + eps) is rounded to the finer of 2**-E_c and
+    the output grid; y = round(sum_i dot_i * m_ic * 2**-E_c + b_c) on `fmt`, saturated.
+    """
+
+    def __init__(self, channels: int, fmt: FixedPoint, branches: int = 1, gain_bits: int = 12) -> None:
+        super().__init__(channels)
+        self.fmt = fmt
+        self.branches = branches
+        self.gain_bits = gain_bits
+
+    def folded(self, alphas: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(m [branches, C] integers, E [C] exponents, B [C] integer bias on grid 2**-max(E, frac))."""
+        inv = self.weight.double() / torch.sqrt(self.running_var.double() + self.eps)
+        gains = torch.stack([a.double() * inv for a in alphas])
+        bias = self.bias.double() - inv * self.running_mean.double()
+        e = po2_exponent(gains.abs().amax(dim=0), self.gain_bits)
+        m = torch.round(gains * 2.0 ** e)
+        acc = torch.maximum(e, torch.full_like(e, float(self.fmt.frac)))
+        b = torch.round(bias * 2.0 ** acc)
+        return m, e, b
+
+    def forward(self, dots: list[torch.Tensor], alphas: list[torch.Tensor]) -> torch.Tensor:  # type: ignore[override]
+        if len(dots) != self.branches or len(alphas) != self.branches:
+            raise ValueError(f"expected {self.branches} branches, got {len(dots)}")
+        if self.training:
+            s = sum(a.view(1, -1, 1, 1) * d for a, d in zip(alphas, dots))
+            return quantize(super().forward(s), self.fmt)
+        m, e, b = self.folded(alphas)
+        acc = torch.maximum(e, torch.full_like(e, float(self.fmt.frac)))
+        y = sum(d.double() * (mi * 2.0 ** -e).view(1, -1, 1, 1) for d, mi in zip(dots, m))
+        y = y + (b * 2.0 ** -acc).view(1, -1, 1, 1)
+        return quantize(y, self.fmt).to(dots[0].dtype)
+
+    def op_count(self, inp: torch.Tensor, out: torch.Tensor) -> tuple[float, float]:
+        # one MAC per branch and element (scale and accumulate); the bias rides along
+        return 0.0, float(out[0].numel() * self.branches)
+
+
+class RPReLU(nn.Module):
+    """ReActNet's RPReLU on the residual stream: PReLU(x - b1; slope a) + b2, per channel.
+
+    b1, b2 snap to the residual grid; the slope to `slope_bits` with `slope_frac`
+    fractional bits; the negative-side product rounds back onto the residual grid.
+    """
+
+    def __init__(self, channels: int, fmt: FixedPoint, slope_bits: int = 8, slope_frac: int = 6) -> None:
+        super().__init__()
+        self.fmt, self.slope_bits, self.slope_frac = fmt, slope_bits, slope_frac
+        self.shift_in = nn.Parameter(torch.zeros(channels))
+        self.slope = nn.Parameter(torch.full((channels,), 0.25))
+        self.shift_out = nn.Parameter(torch.zeros(channels))
+
+    def params(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        f = self.fmt
+        return (snap(self.shift_in, f.frac, f.bits), snap(self.slope, self.slope_frac, self.slope_bits),
+                snap(self.shift_out, f.frac, f.bits))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b1, a, b2 = (p.double().view(1, -1, 1, 1) for p in self.params())
+        t = x.double() - b1
+        neg = snap(t * a, self.fmt.frac)
+        y = torch.where(t >= 0, t, neg) + b2
+        return quantize(y, self.fmt).to(x.dtype)
+
+    def op_count(self, inp: torch.Tensor, out: torch.Tensor) -> tuple[float, float]:
+        return 0.0, float(out[0].numel())
+
+
+class FPReLU(nn.Module):
+    """FTBNN's fully-trainable PReLU: separate per-channel slopes for x >= 0 and x < 0."""
+
+    def __init__(self, channels: int, fmt: FixedPoint, slope_bits: int = 8, slope_frac: int = 6) -> None:
+        super().__init__()
+        self.fmt, self.slope_bits, self.slope_frac = fmt, slope_bits, slope_frac
+        self.slope_pos = nn.Parameter(torch.ones(channels))
+        self.slope_neg = nn.Parameter(torch.full((channels,), 0.25))
+
+    def params(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return (snap(self.slope_pos, self.slope_frac, self.slope_bits),
+                snap(self.slope_neg, self.slope_frac, self.slope_bits))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ap, an = (p.double().view(1, -1, 1, 1) for p in self.params())
+        xd = x.double()
+        return quantize(xd * torch.where(xd >= 0, ap, an), self.fmt).to(x.dtype)
+
+    def op_count(self, inp: torch.Tensor, out: torch.Tensor) -> tuple[float, float]:
+        return 0.0, float(out[0].numel())
+
+
+class FixedPointAvgPool(nn.Module):
+    """k x k average pooling (k = 2 on stride-2 shortcuts) or global average (k = None).
+
+    The sum is exact; the division rounds half to even onto the residual grid. float64
+    division is correctly rounded and |sum| * 2 * count < 2**53, so no tie is misjudged.
+    """
+
+    def __init__(self, fmt: FixedPoint, kernel: int | None = 2) -> None:
+        super().__init__()
+        self.fmt, self.kernel = fmt, kernel
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n = x.double() * 2.0 ** self.fmt.frac
+        if self.kernel is None:
+            total, count = n.sum(dim=(2, 3), keepdim=True), x.shape[2] * x.shape[3]
+        else:
+            k = self.kernel
+            total, count = F.avg_pool2d(n, k, k) * (k * k), k * k
+        return (round_ste(total / count) * self.fmt.scale).to(x.dtype)
+
+    def op_count(self, inp: torch.Tensor, out: torch.Tensor) -> tuple[float, float]:
+        return 0.0, float(inp[0].numel())
+
+
+class FixedPointAdd(nn.Module):
+    """Residual add of two tensors on the same grid, saturated to the stream format."""
+
+    def __init__(self, fmt: FixedPoint) -> None:
+        super().__init__()
+        self.fmt = fmt
+        self.quant = residual_quant(fmt)
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return self.quant(a + b)
+
+    def op_count(self, inp: torch.Tensor, out: torch.Tensor) -> tuple[float, float]:
+        return 0.0, float(out[0].numel())
+
+
+class QuantConv8(QuantConv2d):
+    """The 8-bit first layer: unsigned 8-bit pixels times signed 8-bit power-of-two weights."""
+
+    def __init__(self, cin: int, cout: int, kernel: int, stride: int) -> None:
+        super().__init__(cin, cout, kernel, stride=stride, padding=kernel // 2, bias=False,
+                         weight_quant=Int8WeightPerTensorFixedPoint, input_quant=Uint8ImageQuant,
+                         return_quant_tensor=False)
+
+    def op_count(self, inp: torch.Tensor, out: torch.Tensor) -> tuple[float, float]:
+        k = self.kernel_size[0] * self.kernel_size[1]
+        return 0.0, float(out[0].numel() * self.in_channels // self.groups * k)
+
+
+class FixedPointLinear(nn.Module):
+    """8-bit linear map: 8-bit power-of-two input, 8-bit power-of-two weights, bias and output
+    on fixed-point grid `out_fmt`. Used by the classifier and the BCDNet-B context maps."""
+
+    def __init__(self, cin: int, cout: int, out_fmt: FixedPoint, zero_init: bool = False) -> None:
+        super().__init__()
+        self.out_fmt = out_fmt
+        self.linear = QuantLinear(cin, cout, bias=False, weight_quant=Int8WeightPerTensorFixedPoint,
+                                  input_quant=Int8ActPerTensorFixedPoint, return_quant_tensor=False)
+        self.bias = nn.Parameter(torch.zeros(cout))
+        if zero_init:
+            nn.init.zeros_(self.linear.weight)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # 8-bit x 8-bit products of <= 1024 terms stay below 2**24: the float32 sum is exact
+        acc = self.linear(x).double() + snap(self.bias, self.out_fmt.frac, self.out_fmt.bits).double()
+        return quantize(acc, self.out_fmt).to(x.dtype)
+
+    def op_count(self, inp: torch.Tensor, out: torch.Tensor) -> tuple[float, float]:
+        return 0.0, float(out[0].numel() * self.linear.in_features)
+
+
+__all__ = [
+    "BinaryAct", "BinaryConv2d", "BinaryLinear", "BinaryWeight", "FPReLU", "FixedPointAdd",
+    "FixedPointAvgPool", "FixedPointLinear", "QuantConv8", "RPReLU", "RSign", "ScaledBatchNorm",
+    "residual_quant", "round_ste",
+]

@@ -1,0 +1,340 @@
+"""The model zoo: a registry of BCDNet, ReActNet and FTBNN networks, full-size and tiny.
+
+A model is built from a *layout*: a JSON-able dict (input shape, classes, numerics, stem,
+a list of blocks) that a zoo builder derives from a few high-level parameters. A checkpoint
+stores the model name and those parameters, so `load` rebuilds exactly the same network.
+
+    create("bcdnet-tiny", width=32)   -> BNN
+    load("ckpt.pt")                   -> BNN in eval mode with the trained weights
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from bnnforge.quant.blocks import BinaryMLPBlock, ConvHalf, ReActBlock
+from bnnforge.quant.errors import BnnforgeError
+from bnnforge.quant.fixed_point import FixedPoint
+from bnnforge.quant.layers import FixedPointAvgPool, FixedPointLinear, QuantConv8, ScaledBatchNorm
+
+LOGIT_FORMAT = FixedPoint(bits=24, frac=8)
+
+
+# ---- layouts ------------------------------------------------------------------------
+
+
+def _stem(cin: int, cout: int, kernel: int, stride: int, maxpool: bool = False) -> dict:
+    return {"kind": "stem", "cin": cin, "cout": cout, "kernel": kernel, "stride": stride, "maxpool": maxpool}
+
+
+def _react(cin: int, cout: int, stride: int, dynamic: bool = False) -> dict:
+    return {"kind": "reactnet", "cin": cin, "cout": cout, "stride": stride, "dynamic": dynamic}
+
+
+def _half(cin: int, stride: int = 1, copies: int = 1, groups: int = 1, act: str = "rprelu",
+          dynamic: bool = False, kernel: int = 3) -> dict:
+    return {"kind": "half", "cin": cin, "kernel": kernel, "stride": stride, "copies": copies,
+            "groups": groups, "act": act, "dynamic": dynamic}
+
+
+def _mlp(channels: int) -> dict:
+    return {"kind": "mlp", "channels": channels}
+
+
+def _layout(input_shape: list[int], classes: int, stem: dict, blocks: list[dict],
+            residual_bits: int, residual_frac: int) -> dict:
+    return {"input_shape": list(input_shape), "classes": classes, "stem": stem, "blocks": blocks,
+            "numerics": {"residual": {"bits": residual_bits, "frac": residual_frac}}}
+
+
+# ReActNet-A (MobileNet-V1 layout): (cin, cout, stride) of its 13 blocks.
+_REACTNET_A = [(32, 64, 1), (64, 128, 2), (128, 128, 1), (128, 256, 2), (256, 256, 1), (256, 512, 2),
+               (512, 512, 1), (512, 512, 1), (512, 512, 1), (512, 512, 1), (512, 512, 1),
+               (512, 1024, 2), (1024, 1024, 1)]
+
+
+def reactnet_a(input_size: int = 224, classes: int = 1000, in_channels: int = 3,
+               residual_bits: int = 16, residual_frac: int = 8) -> dict:
+    blocks = [_react(*b) for b in _REACTNET_A]
+    return _layout([in_channels, input_size, input_size], classes, _stem(in_channels, 32, 3, 2), blocks,
+                   residual_bits, residual_frac)
+
+
+def bcdnet_a(input_size: int = 224, classes: int = 1000, in_channels: int = 3, dynamic: bool = False,
+             residual_bits: int = 16, residual_frac: int = 8) -> dict:
+    """ReActNet-A with its last three non-downsampling conv blocks each replaced by three
+    binary MLP blocks: 11 conv blocks (stem 1, then 1, 2, 2, 4, 1 per resolution) + 9 MLP."""
+    conv = [_react(ci, co, s, dynamic) for ci, co, s in _REACTNET_A[:9]]
+    blocks = conv + [_mlp(512)] * 6 + [_react(512, 1024, 2, dynamic)] + [_mlp(1024)] * 3
+    return _layout([in_channels, input_size, input_size], classes, _stem(in_channels, 32, 3, 2),
+                   copy.deepcopy(blocks), residual_bits, residual_frac)
+
+
+def bcdnet_b(**kw: Any) -> dict:
+    return bcdnet_a(dynamic=True, **kw)
+
+
+def _r18_halves(mlp_last: bool, dynamic: bool, act: str, groups: int) -> list[dict]:
+    """ResNet-18 as eight blocks of two 3 x 3 halves; `mlp_last` swaps the last three halves
+    (the last three binary 3 x 3 convs) for nine binary MLP blocks, as in BCDNet (R18)."""
+    h: list[dict] = []
+    for c_in, c_out, stride in [(64, 64, 1), (64, 64, 1), (64, 128, 2), (128, 128, 1),
+                                (128, 256, 2), (256, 256, 1), (256, 512, 2), (512, 512, 1)]:
+        h.append(_half(c_in, stride, c_out // c_in, groups, act, dynamic))
+        h.append(_half(c_out, 1, 1, groups, act, dynamic))
+    if mlp_last:
+        h = h[:-3] + [_mlp(512)] * 9
+    return h
+
+
+def _r18(mlp_last: bool, dynamic: bool, act: str = "rprelu", groups: int = 1, input_size: int = 224,
+         classes: int = 1000, in_channels: int = 3, residual_bits: int = 16, residual_frac: int = 8) -> dict:
+    return _layout([in_channels, input_size, input_size], classes, _stem(in_channels, 64, 7, 2, maxpool=True),
+                   _r18_halves(mlp_last, dynamic, act, groups), residual_bits, residual_frac)
+
+
+def reactnet_r18(**kw: Any) -> dict:
+    return _r18(False, False, **kw)
+
+
+def bcdnet_a_r18(**kw: Any) -> dict:
+    return _r18(True, False, **kw)
+
+
+def bcdnet_b_r18(**kw: Any) -> dict:
+    return _r18(True, True, **kw)
+
+
+def ftbnn_r18(groups: int = 2, **kw: Any) -> dict:
+    return _r18(False, False, act="fprelu", groups=groups, **kw)
+
+
+def _tiny(family: str, width: int = 16, depth: int = 2, input_size: int = 8, classes: int = 10,
+          in_channels: int = 1, groups: int = 2, residual_bits: int = 16, residual_frac: int = 8) -> dict:
+    """Tiny networks for 8x8..32x32 inputs that keep every block kind of their family:
+    channel doubling, a stride-2 block, then `depth` blocks of the family's own kind."""
+    w, w2 = width, 2 * width
+    stem = _stem(in_channels, w, 3, 1)
+    if family == "ftbnn":
+        blocks = [_half(w, 1, 2, groups, "fprelu"), _half(w2, 2, 1, groups, "fprelu")]
+        blocks += [_half(w2, 1, 1, groups, "fprelu") for _ in range(depth)]
+    else:
+        dynamic = family == "bcdnet-b"
+        blocks = [_react(w, w2, 1, dynamic), _react(w2, w2, 2, dynamic)]
+        if family == "reactnet":
+            blocks += [_react(w2, w2, 1) for _ in range(depth)]
+        else:
+            blocks += [_mlp(w2) for _ in range(depth)]
+    return _layout([in_channels, input_size, input_size], classes, stem, blocks, residual_bits, residual_frac)
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    name: str
+    builder: Callable[..., dict]
+    defaults: dict
+    description: str
+
+
+def _entry(name: str, builder: Callable[..., dict], defaults: dict, description: str) -> ZooEntry:
+    return ZooEntry(name, builder, defaults, description)
+
+
+_FULL = {"input_size": 224, "classes": 1000, "in_channels": 3, "residual_bits": 16, "residual_frac": 8}
+_TINY = {"width": 16, "depth": 2, "input_size": 8, "classes": 10, "in_channels": 1,
+         "residual_bits": 16, "residual_frac": 8}
+
+ZOO: dict[str, ZooEntry] = {e.name: e for e in [
+    _entry("reactnet-a", reactnet_a, _FULL, "ReActNet-A: MobileNet-V1 layout, 13 binary conv blocks"),
+    _entry("bcdnet-a", bcdnet_a, _FULL, "BCDNet-A: ReActNet-A with 11 conv blocks + 9 long-short binary MLP blocks"),
+    _entry("bcdnet-b", bcdnet_b, _FULL, "BCDNet-B: BCDNet-A with dynamic contextual thresholds/embeddings"),
+    _entry("reactnet-r18", reactnet_r18, _FULL, "ReActNet (ResNet-18 layout)"),
+    _entry("bcdnet-a-r18", bcdnet_a_r18, _FULL, "BCDNet-A (R18): last three 3x3 convs -> 9 binary MLP blocks"),
+    _entry("bcdnet-b-r18", bcdnet_b_r18, _FULL, "BCDNet-B (R18): BCDNet-A (R18) with dynamic embeddings"),
+    _entry("ftbnn-r18", ftbnn_r18, {**_FULL, "groups": 2}, "FTBNN (ResNet-18): FPReLU and grouped binary convs"),
+    _entry("reactnet-tiny", lambda **k: _tiny("reactnet", **k), {**_TINY, "depth": 3},
+           "tiny ReActNet: doubling, stride-2 and plain ReActNet blocks"),
+    _entry("bcdnet-a-tiny", lambda **k: _tiny("bcdnet-a", **k), _TINY,
+           "tiny BCDNet-A: ReActNet conv blocks + binary MLP blocks"),
+    _entry("bcdnet-b-tiny", lambda **k: _tiny("bcdnet-b", **k), _TINY,
+           "tiny BCDNet-B: dynamic-threshold conv blocks + binary MLP blocks"),
+    _entry("bcdnet-tiny", lambda **k: _tiny("bcdnet-b", **k), _TINY,
+           "tiny BCDNet (the B variant: every BCDNet block kind); the demo model"),
+    _entry("ftbnn-tiny", lambda **k: _tiny("ftbnn", **k), {**_TINY, "width": 24, "groups": 2, "depth": 3},
+           "tiny FTBNN: FPReLU, grouped binary 3x3 convs"),
+]}
+
+
+def names() -> list[str]:
+    return list(ZOO)
+
+
+def _entry_for(name: str) -> ZooEntry:
+    if name not in ZOO:
+        raise BnnforgeError(f"unknown model {name!r}; known models: {', '.join(ZOO)}")
+    return ZOO[name]
+
+
+def resolve_params(name: str, overrides: dict | None = None) -> dict:
+    """The model's parameters: its defaults with `overrides` applied (unknown keys rejected)."""
+    entry = _entry_for(name)
+    params = dict(entry.defaults)
+    for key, value in (overrides or {}).items():
+        if key not in params:
+            raise BnnforgeError(
+                f"model {name!r} has no parameter {key!r}; its parameters: {', '.join(sorted(params))}")
+        params[key] = value
+    return params
+
+
+def create(name: str, **overrides: Any) -> "BNN":
+    """Build zoo model `name` with fresh weights; `overrides` change its parameters."""
+    params = resolve_params(name, overrides)
+    return BNN(name, params, _entry_for(name).builder(**params))
+
+
+def describe_all() -> list[dict]:
+    rows = []
+    for e in ZOO.values():
+        layout = e.builder(**e.defaults)
+        rows.append({"name": e.name, "input_shape": layout["input_shape"], "classes": layout["classes"],
+                     "parameters": e.defaults, "description": e.description})
+    return rows
+
+
+# ---- the network ----------------------------------------------------------------------
+
+
+class Stem(nn.Module):
+    """8-bit first layer: uint8 pixels -> 8-bit conv -> BN onto the residual stream."""
+
+    def __init__(self, spec: dict, fmt: FixedPoint) -> None:
+        super().__init__()
+        self.conv = QuantConv8(spec["cin"], spec["cout"], spec["kernel"], spec["stride"])
+        self.bn = ScaledBatchNorm(spec["cout"], fmt)
+        self.pool = nn.MaxPool2d(3, 2, 1) if spec.get("maxpool") else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.bn([self.conv(x)], [torch.ones(self.conv.out_channels, device=x.device)])
+        return self.pool(y) if self.pool is not None else y
+
+
+def _out_size(size: int, stride: int) -> int:
+    return size if stride == 1 else size // 2
+
+
+class BNN(nn.Module):
+    """A zoo network: stem -> blocks on the fixed-point residual stream -> GAP -> 8-bit classifier."""
+
+    def __init__(self, name: str, params: dict, layout: dict) -> None:
+        super().__init__()
+        self.name, self.params, self.layout = name, dict(params), layout
+        self.input_shape = tuple(layout["input_shape"])
+        self.fmt = FixedPoint(**layout["numerics"]["residual"])
+        c, h, w = self.input_shape
+        if min(h, w) < 4:
+            raise BnnforgeError(f"model {name!r} cannot take input {c}x{h}x{w}: the smallest input is 4x4")
+        stem = layout["stem"]
+        self.stem = Stem(stem, self.fmt)
+        h, w = self._check_stride(h, w, stem["stride"], "the stem")
+        if stem.get("maxpool"):
+            h, w = self._check_stride(h, w, 2, "the stem max pool")
+        c = stem["cout"]
+        blocks = []
+        for i, spec in enumerate(layout["blocks"]):
+            kind, where = spec["kind"], f"block {i} ({spec['kind']})"
+            if kind == "reactnet":
+                h, w = self._check_stride(h, w, spec["stride"], where)
+                blocks.append(ReActBlock(spec["cin"], spec["cout"], spec["stride"], self.fmt, spec["dynamic"]))
+                c_next = spec["cout"]
+            elif kind == "half":
+                h, w = self._check_stride(h, w, spec["stride"], where)
+                blocks.append(ConvHalf(spec["cin"], spec["kernel"], spec["stride"], self.fmt, spec["copies"],
+                                       spec["groups"], spec["act"], spec["dynamic"]))
+                c_next = spec["cin"] * spec["copies"]
+            elif kind == "mlp":
+                blocks.append(BinaryMLPBlock(spec["channels"], h, w, self.fmt))
+                c_next = spec["channels"]
+            else:
+                raise BnnforgeError(f"{where}: unknown block kind {kind!r}")
+            cin = spec.get("cin", spec.get("channels"))
+            if cin != c:
+                raise BnnforgeError(f"{where} expects {cin} channels but receives {c}")
+            c = c_next
+        self.blocks = nn.ModuleList(blocks)
+        self.feature_shape = (c, h, w)
+        self.pool = FixedPointAvgPool(self.fmt, kernel=None)
+        self.classifier = FixedPointLinear(c, layout["classes"], LOGIT_FORMAT)
+
+    def _check_stride(self, h: int, w: int, stride: int, where: str) -> tuple[int, int]:
+        if stride == 2 and (h % 2 or w % 2):
+            c = self.input_shape[0]
+            raise BnnforgeError(
+                f"model {self.name!r} cannot take input {c}x{self.input_shape[1]}x{self.input_shape[2]}: "
+                f"{where} has stride 2 and needs an even size, but sees {h}x{w}")
+        return _out_size(h, stride), _out_size(w, stride)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if tuple(x.shape[1:]) != self.input_shape:
+            raise BnnforgeError(f"model {self.name!r} takes input N x {'x'.join(map(str, self.input_shape))}, "
+                                f"got {tuple(x.shape)}")
+        y = self.stem(x)
+        for block in self.blocks:
+            y = block(y)
+        return self.classifier(self.pool(y).flatten(1))
+
+    def set_weight_binarization(self, on: bool) -> None:
+        """Step 1 of the two-step recipe trains with real weights (off), step 2 binary (on)."""
+        for m in self.modules():
+            if hasattr(m, "binarize_weights"):
+                m.binarize_weights = on
+
+
+# ---- checkpoints ----------------------------------------------------------------------
+
+CHECKPOINT_KEYS = ("model", "config", "state_dict", "metrics")
+
+
+def save(model: BNN, path: Path, metrics: dict) -> None:
+    """Write a checkpoint atomically: a failed save leaves no half-written file behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".partial")
+    torch.save({"model": model.name, "config": model.params, "state_dict": model.state_dict(),
+                "metrics": metrics}, tmp)
+    tmp.replace(path)
+
+
+def read_checkpoint(path: Path | str) -> dict:
+    """The checkpoint dict, validated; BnnforgeError naming the problem otherwise."""
+    path = Path(path)
+    if not path.is_file():
+        raise BnnforgeError(f"checkpoint {path} does not exist")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a damaged file
+        raise BnnforgeError(f"checkpoint {path} is corrupt or not a bnnforge checkpoint: {exc}") from None
+    if not isinstance(ckpt, dict) or any(k not in ckpt for k in CHECKPOINT_KEYS):
+        found = sorted(ckpt) if isinstance(ckpt, dict) else type(ckpt).__name__
+        raise BnnforgeError(f"checkpoint {path} is not a bnnforge checkpoint: expected keys "
+                            f"{list(CHECKPOINT_KEYS)}, found {found}")
+    return ckpt
+
+
+def load(path: Path | str) -> BNN:
+    """Rebuild the checkpoint's model, load its weights and return it in eval mode."""
+    ckpt = read_checkpoint(path)
+    model = create(ckpt["model"], **ckpt["config"])
+    try:
+        model.load_state_dict(ckpt["state_dict"], strict=True)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0:3]
+        raise BnnforgeError(f"checkpoint {path} does not match model {ckpt['model']!r} with config "
+                            f"{ckpt['config']}: {' '.join(first)}") from None
+    return model.eval()
