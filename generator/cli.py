@@ -76,6 +76,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from bnnforge.generator.export import export_qonnx_file
+
+    out = export_qonnx_file(Path(args.ckpt), Path(args.out))
+    print(f"wrote {out}")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from bnnforge.generator.demo import run_demo
 
@@ -136,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--teacher-epochs", type=int, default=30)
     sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a model config value")
     sp.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sp = add("export", _cmd_export, "export a checkpoint to QONNX (Brevitas export_qonnx)")
+    sp.add_argument("ckpt", help="checkpoint written by `bnnforge train`")
+    sp.add_argument("--out", required=True, help="QONNX file to write (.onnx)")
 
     sp = add("demo", _cmd_demo, "the embedded default, end to end")
     sp.add_argument("--out", default=None, help="output directory (default: ./bnnforge-demo)")

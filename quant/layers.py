@@ -173,7 +173,13 @@ class ScaledBatchNorm(nn.BatchNorm2d):
         self.gain_bits = gain_bits
 
     def folded(self, alphas: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(m [branches, C] integers, E [C] exponents, B [C] integer bias on grid 2**-max(E, frac))."""
+        """(m [branches, C] integers, E [C] exponents, B [C] integer bias on grid 2**-max(E, frac)).
+
+        Inference-only constants: no gradient flows through the fold."""
+        return self._fold([a.detach() for a in alphas])
+
+    @torch.no_grad()
+    def _fold(self, alphas: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         inv = self.weight.double() / torch.sqrt(self.running_var.double() + self.eps)
         gains = torch.stack([a.double() * inv for a in alphas])
         bias = self.bias.double() - inv * self.running_mean.double()

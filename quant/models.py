@@ -166,7 +166,7 @@ ZOO: dict[str, ZooEntry] = {e.name: e for e in [
            "tiny BCDNet-B: dynamic-threshold conv blocks + binary MLP blocks"),
     _entry("bcdnet-tiny", lambda **k: _tiny("bcdnet-b", **k), _TINY,
            "tiny BCDNet (the B variant: every BCDNet block kind); the demo model"),
-    _entry("ftbnn-tiny", lambda **k: _tiny("ftbnn", **k), {**_TINY, "width": 24, "groups": 2, "depth": 3},
+    _entry("ftbnn-tiny", lambda **k: _tiny("ftbnn", **k), {**_TINY, "width": 24, "groups": 2},
            "tiny FTBNN: FPReLU, grouped binary 3x3 convs"),
 ]}
 
@@ -306,9 +306,12 @@ def save(model: BNN, path: Path, metrics: dict) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".partial")
-    torch.save({"model": model.name, "config": model.params, "state_dict": model.state_dict(),
-                "metrics": metrics}, tmp)
-    tmp.replace(path)
+    try:
+        torch.save({"model": model.name, "config": model.params, "state_dict": model.state_dict(),
+                    "metrics": metrics}, tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def read_checkpoint(path: Path | str) -> dict:

@@ -148,7 +148,7 @@ class TeacherCNN(nn.Module):
 
 def default_epochs(image_size: int) -> tuple[int, int]:
     """Epoch budget per step that fits the 5-minute target on 2 cores at each input size."""
-    return {8: (20, 20), 16: (10, 10), 32: (4, 4)}[image_size]
+    return {8: (30, 30), 16: (12, 12), 32: (5, 5)}[image_size]
 
 
 def train(cfg: TrainConfig) -> tuple[models.BNN, dict]:

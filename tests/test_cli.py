@@ -1,0 +1,80 @@
+"""The command line: bad input gives one clear line on stderr, exit status 2, no output file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from bnnforge.generator.demo import shipped_checkpoint
+from bnnforge.quant import models
+from tests.conftest import run_cli
+
+
+def test_models_lists_the_zoo() -> None:
+    p = run_cli("models", "--json")
+    assert p.returncode == 0, p.stderr
+    assert [r["name"] for r in json.loads(p.stdout)] == models.names()
+    text = run_cli("models").stdout
+    assert "bcdnet-tiny" in text and "224" in text
+
+
+def test_unknown_model_names_the_known_ones() -> None:
+    p = run_cli("ops", "bcdnet-q")
+    assert p.returncode == 2
+    assert "unknown model 'bcdnet-q'" in p.stderr and "reactnet-a" in p.stderr and "ftbnn-tiny" in p.stderr
+    assert "Traceback" not in p.stderr
+
+
+def test_input_size_the_model_cannot_take() -> None:
+    p = run_cli("ops", "bcdnet-tiny", "--set", "input_size=7")
+    assert p.returncode == 2
+    assert "cannot take input 1x7x7" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_train_unknown_model_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "x.pt"
+    p = run_cli("train", "no-such-net", "--out", str(out), "--quiet")
+    assert p.returncode == 2 and "unknown model" in p.stderr
+    assert not out.exists()
+
+
+def test_export_corrupt_checkpoint(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"\x00garbage")
+    out = tmp_path / "m.onnx"
+    p = run_cli("export", str(bad), "--out", str(out))
+    assert p.returncode == 2 and "corrupt" in p.stderr and "Traceback" not in p.stderr
+    assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_export_mismatched_checkpoint(tmp_path: Path) -> None:
+    ckpt = models.read_checkpoint(shipped_checkpoint())
+    ckpt["config"] = {**ckpt["config"], "depth": ckpt["config"]["depth"] + 1}
+    p_ckpt = tmp_path / "mismatch.pt"
+    torch.save(ckpt, p_ckpt)
+    p = run_cli("export", str(p_ckpt), "--out", str(tmp_path / "m.onnx"))
+    assert p.returncode == 2 and "does not match model" in p.stderr
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_export_missing_checkpoint(tmp_path: Path) -> None:
+    p = run_cli("export", str(tmp_path / "nope.pt"), "--out", str(tmp_path / "m.onnx"))
+    assert p.returncode == 2 and "does not exist" in p.stderr
+
+
+def test_export_writes_qonnx(tmp_path: Path) -> None:
+    import onnx
+
+    out = tmp_path / "m.onnx"
+    p = run_cli("export", str(shipped_checkpoint()), "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    ops = {n.op_type for n in onnx.load(str(out)).graph.node}
+    assert {"BipolarQuant", "Quant", "Conv"} <= ops
+    assert not (tmp_path / "m.onnx.partial").exists()
+
+
+def test_bad_set_syntax() -> None:
+    p = run_cli("ops", "bcdnet-tiny", "--set", "width")
+    assert p.returncode == 2 and "KEY=VALUE" in p.stderr

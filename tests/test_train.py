@@ -1,0 +1,102 @@
+"""Training: a short run learns, runs are reproducible, checkpoints round-trip, the shipped one works."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from bnnforge.generator.demo import shipped_checkpoint
+from bnnforge.quant import models
+from bnnforge.quant.data import load_digits_split
+from bnnforge.quant.errors import BnnforgeError
+from bnnforge.quant.train import TrainConfig, evaluate, train, train_and_save
+
+SHORT = dict(epochs_step1=2, epochs_step2=2, progress=False, overrides={"width": 8})
+
+
+@pytest.fixture(scope="module")
+def short_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("ckpt") / "short.pt"
+    train_and_save(TrainConfig(model="bcdnet-tiny", **SHORT), path)
+    return path
+
+
+def test_short_training_beats_chance(short_run: Path) -> None:
+    ckpt = models.read_checkpoint(short_run)
+    assert ckpt["metrics"]["test_accuracy"] > 0.5  # chance is 0.1
+    assert ckpt["model"] == "bcdnet-tiny" and ckpt["config"]["width"] == 8
+
+
+def test_checkpoint_round_trip(short_run: Path) -> None:
+    ckpt = models.read_checkpoint(short_run)
+    m = models.load(short_run)
+    assert not m.training
+    _, _, x, y = load_digits_split(8)
+    assert evaluate(m, x, y) == ckpt["metrics"]["test_accuracy"]
+    m2 = models.load(short_run)
+    with torch.no_grad():
+        assert torch.equal(m(x[:32]), m2(x[:32]))
+
+
+def test_training_is_reproducible(short_run: Path) -> None:
+    model, metrics = train(TrainConfig(model="bcdnet-tiny", **SHORT))
+    ref = models.read_checkpoint(short_run)
+    assert metrics["test_accuracy"] == ref["metrics"]["test_accuracy"]
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, ref["state_dict"][k]), k
+
+
+def test_shipped_checkpoint_accuracy() -> None:
+    path = shipped_checkpoint()
+    m = models.load(path)
+    _, _, x, y = load_digits_split(m.input_shape[1])
+    acc = evaluate(m, x, y)
+    assert acc >= 0.95
+    assert acc == models.read_checkpoint(path)["metrics"]["test_accuracy"]
+
+
+def test_corrupt_checkpoint(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint at all")
+    with pytest.raises(BnnforgeError, match="corrupt"):
+        models.load(bad)
+
+
+def test_checkpoint_missing_keys(tmp_path: Path) -> None:
+    p = tmp_path / "keys.pt"
+    torch.save({"model": "bcdnet-tiny"}, p)
+    with pytest.raises(BnnforgeError, match="expected keys"):
+        models.load(p)
+
+
+def test_mismatched_checkpoint(tmp_path: Path, short_run: Path) -> None:
+    ckpt = models.read_checkpoint(short_run)
+    ckpt["config"]["width"] = 16  # weights are for width 8
+    p = tmp_path / "mismatch.pt"
+    torch.save(ckpt, p)
+    with pytest.raises(BnnforgeError, match="does not match model 'bcdnet-tiny'"):
+        models.load(p)
+
+
+def test_unknown_model_in_checkpoint(tmp_path: Path, short_run: Path) -> None:
+    ckpt = models.read_checkpoint(short_run)
+    ckpt["model"] = "resnet-50"
+    p = tmp_path / "unknown.pt"
+    torch.save(ckpt, p)
+    with pytest.raises(BnnforgeError, match="unknown model 'resnet-50'"):
+        models.load(p)
+
+
+def test_failed_save_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    m = models.create("bcdnet-tiny", width=8)
+
+    def boom(obj, f, *a, **k):
+        Path(f).write_bytes(b"half a checkpoint")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", boom)
+    with pytest.raises(OSError):
+        models.save(m, tmp_path / "x.pt", {})
+    assert list(tmp_path.iterdir()) == []
