@@ -22,6 +22,7 @@ from brevitas.quant.fixed_point import Int8ActPerTensorFixedPoint, Int8WeightPer
 from brevitas.quant.solver import ActQuantSolver
 from torch import nn
 
+from bnnforge.quant.export_nodes import const, custom_node, exporting
 from bnnforge.quant.fixed_point import FixedPoint, po2_exponent, quantize, round_ste, snap
 
 
@@ -155,7 +156,7 @@ class RSign(nn.Module):
         return 0.0, float(out[0].numel())
 
 
-class ScaledBatchNorm(nn.BatchNorm2d):
+class ScaledBatchNorm(nn.Module):
     """Batch norm over the weighted sum of one or more binary-conv branches.
 
     Training: y = BN(sum_i alpha_i * dot_i) with batch statistics, rounded onto `fmt`.
@@ -167,7 +168,9 @@ class ScaledBatchNorm(nn.BatchNorm2d):
     """
 
     def __init__(self, channels: int, fmt: FixedPoint, branches: int = 1, gain_bits: int = 12) -> None:
-        super().__init__(channels)
+        super().__init__()
+        # a child, not a base class: torch's ONNX exporter special-cases BatchNorm modules
+        self.norm = nn.BatchNorm2d(channels)
         self.fmt = fmt
         self.branches = branches
         self.gain_bits = gain_bits
@@ -175,30 +178,48 @@ class ScaledBatchNorm(nn.BatchNorm2d):
     def folded(self, alphas: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(m [branches, C] integers, E [C] exponents, B [C] integer bias on grid 2**-max(E, frac)).
 
-        Inference-only constants: no gradient flows through the fold."""
-        return self._fold([a.detach() for a in alphas])
+        Inference-only constants: no gradient flows through the fold, and during export the
+        fold runs on constant copies so the exporter records no ops on parameters."""
+        fix = const if exporting() else torch.Tensor.detach
+        n = self.norm
+        stats = [fix(t).double() for t in (n.weight, n.bias, n.running_mean, n.running_var)]
+        return self._fold([fix(a).double() for a in alphas], *stats)
 
     @torch.no_grad()
-    def _fold(self, alphas: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        inv = self.weight.double() / torch.sqrt(self.running_var.double() + self.eps)
-        gains = torch.stack([a.double() * inv for a in alphas])
-        bias = self.bias.double() - inv * self.running_mean.double()
+    def _fold(self, alphas: list[torch.Tensor], gamma: torch.Tensor, beta: torch.Tensor, mean: torch.Tensor,
+              var: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        inv = gamma / torch.sqrt(var + self.norm.eps)
+        gains = torch.stack([a * inv for a in alphas])
+        bias = beta - inv * mean
         e = po2_exponent(gains.abs().amax(dim=0), self.gain_bits)
         m = torch.round(gains * 2.0 ** e)
         acc = torch.maximum(e, torch.full_like(e, float(self.fmt.frac)))
         b = torch.round(bias * 2.0 ** acc)
         return m, e, b
 
-    def forward(self, dots: list[torch.Tensor], alphas: list[torch.Tensor]) -> torch.Tensor:  # type: ignore[override]
+    def forward(self, dots: list[torch.Tensor], alphas: list[torch.Tensor],  # type: ignore[override]
+                input_frac: int = 0) -> torch.Tensor:
+        """`input_frac`: the dots lie on the grid 2**-input_frac (0: binary popcounts are integers)."""
         if len(dots) != self.branches or len(alphas) != self.branches:
             raise ValueError(f"expected {self.branches} branches, got {len(dots)}")
         if self.training:
             s = sum(a.view(1, -1, 1, 1) * d for a, d in zip(alphas, dots))
-            return quantize(super().forward(s), self.fmt)
+            return quantize(self.norm(s), self.fmt)
         m, e, b = self.folded(alphas)
+        if exporting():
+            k = self.branches
+            attrs = {"frac": self.fmt.frac, "bits": self.fmt.bits, "branches": k, "input_frac": int(input_frac)}
+            return custom_node("FixedBatchNorm", [*dots, const(m), const(e), const(b)], attrs,
+                               lambda *ins: self._apply_folded(list(ins[:k]), *ins[k:]))
+        return self._apply_folded(dots, m, e, b)
+
+    def _apply_folded(self, dots: list[torch.Tensor], m: torch.Tensor, e: torch.Tensor,
+                      b: torch.Tensor) -> torch.Tensor:
         acc = torch.maximum(e, torch.full_like(e, float(self.fmt.frac)))
-        y = sum(d.double() * (mi * 2.0 ** -e).view(1, -1, 1, 1) for d, mi in zip(dots, m))
-        y = y + (b * 2.0 ** -acc).view(1, -1, 1, 1)
+        # an explicit loop, not sum(): `0 + tensor` inside an export node breaks torch's tracer
+        y = (b * 2.0 ** -acc).view(1, -1, 1, 1)
+        for d, mi in zip(dots, m):
+            y = y + d.double() * (mi * 2.0 ** -e).view(1, -1, 1, 1)
         return quantize(y, self.fmt).to(dots[0].dtype)
 
     def op_count(self, inp: torch.Tensor, out: torch.Tensor) -> tuple[float, float]:
@@ -226,7 +247,13 @@ class RPReLU(nn.Module):
                 snap(self.shift_out, f.frac, f.bits))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        b1, a, b2 = (p.double().view(1, -1, 1, 1) for p in self.params())
+        if exporting():
+            attrs = {"frac": self.fmt.frac, "bits": self.fmt.bits, "slope_frac": self.slope_frac}
+            return custom_node("RPReLU", [x, *map(const, self.params())], attrs, self._compute)
+        return self._compute(x, *self.params())
+
+    def _compute(self, x: torch.Tensor, b1: torch.Tensor, a: torch.Tensor, b2: torch.Tensor) -> torch.Tensor:
+        b1, a, b2 = (p.double().view(1, -1, 1, 1) for p in (b1, a, b2))
         t = x.double() - b1
         neg = snap(t * a, self.fmt.frac)
         y = torch.where(t >= 0, t, neg) + b2
@@ -250,7 +277,13 @@ class FPReLU(nn.Module):
                 snap(self.slope_neg, self.slope_frac, self.slope_bits))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        ap, an = (p.double().view(1, -1, 1, 1) for p in self.params())
+        if exporting():
+            attrs = {"frac": self.fmt.frac, "bits": self.fmt.bits, "slope_frac": self.slope_frac}
+            return custom_node("FPReLU", [x, *map(const, self.params())], attrs, self._compute)
+        return self._compute(x, *self.params())
+
+    def _compute(self, x: torch.Tensor, ap: torch.Tensor, an: torch.Tensor) -> torch.Tensor:
+        ap, an = (p.double().view(1, -1, 1, 1) for p in (ap, an))
         xd = x.double()
         return quantize(xd * torch.where(xd >= 0, ap, an), self.fmt).to(x.dtype)
 
@@ -270,6 +303,12 @@ class FixedPointAvgPool(nn.Module):
         self.fmt, self.kernel = fmt, kernel
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if exporting():
+            attrs = {"frac": self.fmt.frac, "bits": self.fmt.bits, "kernel": self.kernel or 0}
+            return custom_node("FixedAvgPool", [x], attrs, self._compute)
+        return self._compute(x)
+
+    def _compute(self, x: torch.Tensor) -> torch.Tensor:
         n = x.double() * 2.0 ** self.fmt.frac
         if self.kernel is None:
             total, count = n.sum(dim=(2, 3), keepdim=True), x.shape[2] * x.shape[3]

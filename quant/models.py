@@ -221,7 +221,9 @@ class Stem(nn.Module):
         self.pool = nn.MaxPool2d(3, 2, 1) if spec.get("maxpool") else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.bn([self.conv(x)], [torch.ones(self.conv.out_channels, device=x.device)])
+        # the conv output lies on the grid of its power-of-two weight scale (pixels have scale 1)
+        frac = -int(torch.log2(self.conv.quant_weight().scale).round().item())
+        y = self.bn([self.conv(x)], [torch.ones(self.conv.out_channels, device=x.device)], input_frac=frac)
         return self.pool(y) if self.pool is not None else y
 
 

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from bnnforge.quant.errors import BnnforgeError
+from bnnforge.quant.export_nodes import custom_node, exporting
 
 SHORT_RANGE = "short"
 LONG_RANGE = "long"
@@ -52,7 +53,12 @@ class LongShortShift(nn.Module):
         self.dh, self.dw = shift_distances(kind, h, w)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return long_short_shift(x, self.dh, self.dw)
+        def compute(t: torch.Tensor) -> torch.Tensor:
+            return long_short_shift(t, self.dh, self.dw)
+
+        if exporting():  # one node instead of torch.roll's Slice/Concat chains
+            return custom_node("LongShortShift", [x], {"dh": self.dh, "dw": self.dw}, compute)
+        return compute(x)
 
     def extra_repr(self) -> str:
         return f"kind={self.kind}, dh={self.dh}, dw={self.dw}"

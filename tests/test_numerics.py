@@ -93,10 +93,10 @@ def test_scaled_batchnorm_inference_is_integer_exact(branches: int) -> None:
     c = 16
     bn = ScaledBatchNorm(c, FMT, branches=branches)
     with torch.no_grad():
-        bn.weight.copy_(torch.randn(c) * 2)
-        bn.bias.copy_(torch.randn(c) * 3)
-        bn.running_mean.copy_(torch.randn(c) * 20)
-        bn.running_var.copy_(torch.rand(c) * 50 + 0.1)
+        bn.norm.weight.copy_(torch.randn(c) * 2)
+        bn.norm.bias.copy_(torch.randn(c) * 3)
+        bn.norm.running_mean.copy_(torch.randn(c) * 20)
+        bn.norm.running_var.copy_(torch.rand(c) * 50 + 0.1)
     bn.eval()
     dots = [torch.randint(-300, 301, (4, c, 3, 3)).float() for _ in range(branches)]
     alphas = [torch.rand(c) * 0.1 for _ in range(branches)]
@@ -115,12 +115,13 @@ def test_scaled_batchnorm_close_to_float_bn() -> None:
     """Folding changes the float BN output by at most 1 LSB plus the gain's relative rounding."""
     c = 8
     bn = ScaledBatchNorm(c, FMT)
+    n = bn.norm
     with torch.no_grad():
-        bn.running_mean.copy_(torch.randn(c))
-        bn.running_var.copy_(torch.rand(c) + 0.5)
+        n.running_mean.copy_(torch.randn(c))
+        n.running_var.copy_(torch.rand(c) + 0.5)
     bn.eval()
     d = torch.randint(-50, 51, (2, c, 4, 4)).float()
-    ref = torch.nn.functional.batch_norm(d, bn.running_mean, bn.running_var, bn.weight, bn.bias, False, 0, bn.eps)
+    ref = torch.nn.functional.batch_norm(d, n.running_mean, n.running_var, n.weight, n.bias, False, 0, n.eps)
     err = (bn([d], [torch.ones(c)]) - ref).abs()
     assert torch.all(err <= FMT.scale + ref.abs() * 2.0 ** -(bn.gain_bits - 1))
     assert err.max() > 0  # the comparison is not vacuous: rounding does change values

@@ -100,3 +100,18 @@ def test_failed_save_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     with pytest.raises(OSError):
         models.save(m, tmp_path / "x.pt", {})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_distillation_and_upscaling() -> None:
+    """--distill trains a real-valued teacher first; --image-size 16 builds a 16x16 model."""
+    cfg = TrainConfig(model="bcdnet-tiny", image_size=16, distill=True, teacher_epochs=2,
+                      epochs_step1=1, epochs_step2=1, progress=False, overrides={"width": 8})
+    model, metrics = train(cfg)
+    assert model.input_shape == (1, 16, 16)
+    assert metrics["teacher_accuracy"] is not None and metrics["teacher_accuracy"] > 0.5
+    assert metrics["image_size"] == 16 and metrics["test_accuracy"] > 0.1
+
+
+def test_unknown_dataset() -> None:
+    with pytest.raises(BnnforgeError, match="unknown dataset 'mnist'"):
+        train(TrainConfig(model="bcdnet-tiny", dataset="mnist", progress=False))

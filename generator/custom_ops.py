@@ -1,0 +1,158 @@
+"""qonnx custom ops for the `bnnforge` ONNX domain: the fixed-point ops FINN has no op for.
+
+`import bnnforge.generator` maps the domain `bnnforge` to this module, so qonnx/FINN
+`execute_onnx` runs exported graphs with these nodes. Tensors hold real values on the
+fixed-point grids the attributes name; each op converts them to integer codes and computes
+in int64 with the rounding rules of `bnnforge.quant.fixed_point`, never in floating point.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from onnx import helper
+from qonnx.core.datatype import DataType
+from qonnx.custom_op.base import CustomOp
+
+from bnnforge.quant.fixed_point import (
+    FixedPoint,
+    exact_int,
+    np_round_half_even_div,
+    np_round_shift,
+    np_saturate,
+)
+
+
+class _FixedPointOp(CustomOp):
+    """Shared plumbing: output has the input's shape, datatype from the residual format."""
+
+    def get_nodeattr_types(self) -> dict:
+        return {"frac": ("i", True, 8), "bits": ("i", True, 16)}
+
+    def fmt(self) -> FixedPoint:
+        return FixedPoint(self.get_nodeattr("bits"), self.get_nodeattr("frac"))
+
+    def make_shape_compatible_op(self, model):  # noqa: ANN001
+        return helper.make_node("Identity", [self.onnx_node.input[0]], [self.onnx_node.output[0]])
+
+    def infer_node_datatype(self, model) -> None:  # noqa: ANN001
+        model.set_tensor_datatype(self.onnx_node.output[0], DataType["FLOAT32"])
+
+    def verify_node(self) -> list[str]:
+        return []
+
+    def _out(self, context: dict, codes: np.ndarray) -> None:
+        fmt = self.fmt()
+        context[self.onnx_node.output[0]] = (np_saturate(codes, fmt) * fmt.scale).astype(np.float32)
+
+    def _per_channel(self, context: dict, i: int, ndim: int) -> np.ndarray:
+        """Parameter input i broadcast along the channel axis (1, NCHW) of an ndim tensor."""
+        v = np.asarray(context[self.onnx_node.input[i]], dtype=np.float64)
+        return v.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+class FixedBatchNorm(_FixedPointOp):
+    """Folded batch norm over `branches` popcount inputs: y = round(sum_i d_i m_i 2**-E + b).
+
+    Inputs: d_0..d_{k-1} (on grid 2**-input_frac), m [k, C], E [C], B [C] (integer bias on
+    grid 2**-max(E, frac)). Output on the residual grid, saturated.
+    """
+
+    def get_nodeattr_types(self) -> dict:
+        return {**super().get_nodeattr_types(), "branches": ("i", True, 1), "input_frac": ("i", False, 0)}
+
+    def execute_node(self, context: dict, graph) -> None:  # noqa: ANN001
+        k, f = self.get_nodeattr("branches"), self.get_nodeattr("frac")
+        fin = self.get_nodeattr("input_frac")
+        ins = self.onnx_node.input
+        dots = [exact_int(context[n], fin) for n in ins[:k]]
+        nd = dots[0].ndim
+        m = np.asarray(context[ins[k]], dtype=np.float64).astype(np.int64)
+        e = self._per_channel(context, k + 1, nd).astype(np.int64)
+        b = self._per_channel(context, k + 2, nd).astype(np.int64)
+        acc = np.maximum(e, f)           # grid of the bias
+        x = np.maximum(e + fin, acc)     # grid of the accumulator: every term shifts left
+        total = b << (x - acc)
+        for d, mi in zip(dots, m):
+            total = total + ((d * mi.reshape(e.shape)) << (x - e - fin))
+        self._out(context, np_round_shift(total, x - f))
+
+
+class RPReLU(_FixedPointOp):
+    """y = sat(where(t >= 0, t, round(t * a)) + b2), t = x - b1; slope a on grid 2**-slope_frac."""
+
+    def get_nodeattr_types(self) -> dict:
+        return {**super().get_nodeattr_types(), "slope_frac": ("i", True, 6)}
+
+    def execute_node(self, context: dict, graph) -> None:  # noqa: ANN001
+        f, sf = self.get_nodeattr("frac"), self.get_nodeattr("slope_frac")
+        x = exact_int(context[self.onnx_node.input[0]], f)
+        b1, a, b2 = (exact_int(self._per_channel(context, i, x.ndim), q) for i, q in ((1, f), (2, sf), (3, f)))
+        t = x - b1
+        self._out(context, np.where(t >= 0, t, np_round_shift(t * a, sf)) + b2)
+
+
+class FPReLU(_FixedPointOp):
+    """y = sat(round(x * (a_pos if x >= 0 else a_neg))), slopes on grid 2**-slope_frac."""
+
+    def get_nodeattr_types(self) -> dict:
+        return {**super().get_nodeattr_types(), "slope_frac": ("i", True, 6)}
+
+    def execute_node(self, context: dict, graph) -> None:  # noqa: ANN001
+        f, sf = self.get_nodeattr("frac"), self.get_nodeattr("slope_frac")
+        x = exact_int(context[self.onnx_node.input[0]], f)
+        ap, an = (exact_int(self._per_channel(context, i, x.ndim), sf) for i in (1, 2))
+        self._out(context, np_round_shift(x * np.where(x >= 0, ap, an), sf))
+
+
+class FixedAvgPool(_FixedPointOp):
+    """Average pool on the residual grid: k x k windows with stride k, or global (kernel 0).
+    The exact sum is divided with round-half-to-even."""
+
+    def get_nodeattr_types(self) -> dict:
+        return {**super().get_nodeattr_types(), "kernel": ("i", True, 2)}
+
+    def make_shape_compatible_op(self, model):  # noqa: ANN001
+        n, c, h, w = model.get_tensor_shape(self.onnx_node.input[0])
+        k = self.get_nodeattr("kernel")
+        shape = (n, c, 1, 1) if k == 0 else (n, c, h // k, w // k)
+        return self.make_const_shape_op(shape)
+
+    def execute_node(self, context: dict, graph) -> None:  # noqa: ANN001
+        f, k = self.get_nodeattr("frac"), self.get_nodeattr("kernel")
+        x = exact_int(context[self.onnx_node.input[0]], f)
+        n, c, h, w = x.shape
+        if k == 0:
+            total, count = x.sum(axis=(2, 3), keepdims=True), h * w
+        else:
+            total = x[:, :, : h // k * k, : w // k * k].reshape(n, c, h // k, k, w // k, k).sum(axis=(3, 5))
+            count = k * k
+        self._out(context, np_round_half_even_div(total, count))
+
+
+class LongShortShift(CustomOp):
+    """BCDNet's circular shift of four channel groups by (+dh, -dh) on H and (+dw, -dw) on W."""
+
+    def get_nodeattr_types(self) -> dict:
+        return {"dh": ("i", True, 1), "dw": ("i", True, 1)}
+
+    def make_shape_compatible_op(self, model):  # noqa: ANN001
+        return helper.make_node("Identity", [self.onnx_node.input[0]], [self.onnx_node.output[0]])
+
+    def infer_node_datatype(self, model) -> None:  # noqa: ANN001
+        dt = model.get_tensor_datatype(self.onnx_node.input[0])
+        model.set_tensor_datatype(self.onnx_node.output[0], dt)
+
+    def verify_node(self) -> list[str]:
+        return []
+
+    def execute_node(self, context: dict, graph) -> None:  # noqa: ANN001
+        x = context[self.onnx_node.input[0]]
+        dh, dw = self.get_nodeattr("dh"), self.get_nodeattr("dw")
+        g = x.shape[1] // 4
+        parts = [np.roll(x[:, 0:g], dh, axis=2), np.roll(x[:, g:2 * g], -dh, axis=2),
+                 np.roll(x[:, 2 * g:3 * g], dw, axis=3), np.roll(x[:, 3 * g:], -dw, axis=3)]
+        context[self.onnx_node.output[0]] = np.concatenate(parts, axis=1)
+
+
+custom_op = {cls.__name__: cls for cls in (FixedBatchNorm, RPReLU, FPReLU, FixedAvgPool, LongShortShift)}
+__all__ = list(custom_op)
