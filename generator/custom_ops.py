@@ -77,11 +77,15 @@ class FixedBatchNorm(_FixedPointOp):
         self._out(context, np_round_shift(total, x - f))
 
 
-class RPReLU(_FixedPointOp):
-    """y = sat(where(t >= 0, t, round(t * a)) + b2), t = x - b1; slope a on grid 2**-slope_frac."""
+class _SlopeOp(_FixedPointOp):
+    """Activations with per-channel slopes on the grid 2**-slope_frac."""
 
     def get_nodeattr_types(self) -> dict:
         return {**super().get_nodeattr_types(), "slope_frac": ("i", True, 6)}
+
+
+class RPReLU(_SlopeOp):
+    """y = sat(where(t >= 0, t, round(t * a)) + b2), t = x - b1; slope a on grid 2**-slope_frac."""
 
     def execute_node(self, context: dict, graph) -> None:  # noqa: ANN001
         f, sf = self.get_nodeattr("frac"), self.get_nodeattr("slope_frac")
@@ -91,11 +95,8 @@ class RPReLU(_FixedPointOp):
         self._out(context, np.where(t >= 0, t, np_round_shift(t * a, sf)) + b2)
 
 
-class FPReLU(_FixedPointOp):
+class FPReLU(_SlopeOp):
     """y = sat(round(x * (a_pos if x >= 0 else a_neg))), slopes on grid 2**-slope_frac."""
-
-    def get_nodeattr_types(self) -> dict:
-        return {**super().get_nodeattr_types(), "slope_frac": ("i", True, 6)}
 
     def execute_node(self, context: dict, graph) -> None:  # noqa: ANN001
         f, sf = self.get_nodeattr("frac"), self.get_nodeattr("slope_frac")

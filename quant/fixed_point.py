@@ -16,7 +16,6 @@ integer times a power of two below 2**53, so the float result *is* the exact res
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,14 +133,6 @@ def np_saturate(n: np.ndarray, fmt: FixedPoint) -> np.ndarray:
     return np.clip(np.asarray(n, dtype=np.int64), fmt.int_min, fmt.int_max)
 
 
-def average_divisor_exact(h: int, w: int) -> int:
-    """The divisor of a global/2x2 average; named so both models use the same one."""
-    n = h * w
-    if n <= 0:
-        raise ValueError("average over an empty window")
-    return n
-
-
 def exact_int(x: torch.Tensor | np.ndarray, frac: int) -> np.ndarray:
     """Integer codes of a tensor that lies on the grid 2**-frac (asserts it does)."""
     a = x.detach().cpu().double().numpy() if isinstance(x, torch.Tensor) else np.asarray(x, np.float64)
@@ -151,10 +142,3 @@ def exact_int(x: torch.Tensor | np.ndarray, frac: int) -> np.ndarray:
         worst = float(np.max(np.abs(r - n)))
         raise ValueError(f"tensor is not on the 2**-{frac} grid (off by up to {worst} LSB)")
     return r.astype(np.int64)
-
-
-def log2_int(n: int) -> int:
-    """log2 of a power of two, or an error naming the value."""
-    if n <= 0 or n & (n - 1):
-        raise ValueError(f"{n} is not a power of two")
-    return int(math.log2(n))

@@ -73,33 +73,44 @@ def residual_quant(fmt: FixedPoint) -> QuantIdentity:
     return QuantIdentity(act_quant=fixed_point_act_quant(fmt), return_quant_tensor=False)
 
 
-class BinaryConv2d(QuantConv2d):
-    """Binary convolution: +-1 weights, +-1 inputs, integer output; optional alpha = mean|W|.
+class _BinaryWeights:
+    """What binary conv and linear share: the two-step switch and the weight scale alpha.
 
     `binarize_weights=False` is step 1 of the two-step recipe (real weights, binary
-    activations); the layer then runs a plain float convolution and alpha is 1.
+    activations): the layer runs its plain float op and alpha is 1.
     """
+
+    weight: nn.Parameter
+
+    def _init_binary(self, weight_scale: bool) -> None:
+        self.weight_scale = weight_scale
+        self.binarize_weights = True
+        nn.init.uniform_(self.weight, -0.01, 0.01)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x) if self.binarize_weights else self._real_forward(x)  # type: ignore[misc]
+
+    def alpha(self) -> torch.Tensor:
+        """Per-output-channel weight scale mean|W| (detached, as in ReActNet), or ones."""
+        w = self.weight.detach()
+        if not (self.weight_scale and self.binarize_weights):
+            return torch.ones(w.shape[0], device=w.device)
+        return w.abs().mean(dim=tuple(range(1, w.dim())))
+
+
+class BinaryConv2d(_BinaryWeights, QuantConv2d):
+    """Binary convolution: +-1 weights, +-1 inputs, integer output; optional alpha = mean|W|."""
 
     def __init__(self, cin: int, cout: int, kernel: int, stride: int = 1, groups: int = 1,
                  weight_scale: bool = True) -> None:
         if cin % groups or cout % groups:
             raise ValueError(f"groups={groups} must divide in={cin} and out={cout} channels")
-        super().__init__(cin, cout, kernel, stride=stride, padding=kernel // 2, groups=groups,
-                         bias=False, weight_quant=BinaryWeight)
-        self.weight_scale = weight_scale
-        self.binarize_weights = True
-        nn.init.uniform_(self.weight, -0.01, 0.01)
+        QuantConv2d.__init__(self, cin, cout, kernel, stride=stride, padding=kernel // 2, groups=groups,
+                             bias=False, weight_quant=BinaryWeight)
+        self._init_binary(weight_scale)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        if self.binarize_weights:
-            return super().forward(x)
+    def _real_forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.conv2d(x, self.weight, None, self.stride, self.padding, self.dilation, self.groups)
-
-    def alpha(self) -> torch.Tensor:
-        """Per-output-channel weight scale mean|W| (detached, as in ReActNet), or ones."""
-        if not (self.weight_scale and self.binarize_weights):
-            return torch.ones(self.out_channels, device=self.weight.device)
-        return self.weight.detach().abs().mean(dim=(1, 2, 3))
 
     def op_count(self, inp: torch.Tensor, out: torch.Tensor) -> tuple[float, float]:
         k = self.kernel_size[0] * self.kernel_size[1]
@@ -107,24 +118,15 @@ class BinaryConv2d(QuantConv2d):
         return float(bops), 0.0
 
 
-class BinaryLinear(QuantLinear):
+class BinaryLinear(_BinaryWeights, QuantLinear):
     """Binary fully connected layer (+-1 weights and inputs, integer output)."""
 
     def __init__(self, cin: int, cout: int, weight_scale: bool = True) -> None:
-        super().__init__(cin, cout, bias=False, weight_quant=BinaryWeight)
-        self.weight_scale = weight_scale
-        self.binarize_weights = True
-        nn.init.uniform_(self.weight, -0.01, 0.01)
+        QuantLinear.__init__(self, cin, cout, bias=False, weight_quant=BinaryWeight)
+        self._init_binary(weight_scale)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        if self.binarize_weights:
-            return super().forward(x)
+    def _real_forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.linear(x, self.weight)
-
-    def alpha(self) -> torch.Tensor:
-        if not (self.weight_scale and self.binarize_weights):
-            return torch.ones(self.out_features, device=self.weight.device)
-        return self.weight.detach().abs().mean(dim=1)
 
     def op_count(self, inp: torch.Tensor, out: torch.Tensor) -> tuple[float, float]:
         return float(out[0].numel() * self.in_features), 0.0
