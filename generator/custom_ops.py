@@ -113,10 +113,12 @@ class FixedAvgPool(_FixedPointOp):
         return {**super().get_nodeattr_types(), "kernel": ("i", True, 2)}
 
     def make_shape_compatible_op(self, model):  # noqa: ANN001
-        n, c, h, w = model.get_tensor_shape(self.onnx_node.input[0])
+        # standard pooling ops: their shapes follow the input's even before it is known
         k = self.get_nodeattr("kernel")
-        shape = (n, c, 1, 1) if k == 0 else (n, c, h // k, w // k)
-        return self.make_const_shape_op(shape)
+        io = ([self.onnx_node.input[0]], [self.onnx_node.output[0]])
+        if k == 0:
+            return helper.make_node("GlobalAveragePool", *io)
+        return helper.make_node("AveragePool", *io, kernel_shape=[k, k], strides=[k, k])
 
     def execute_node(self, context: dict, graph) -> None:  # noqa: ANN001
         f, k = self.get_nodeattr("frac"), self.get_nodeattr("kernel")

@@ -145,7 +145,8 @@ class RSign(nn.Module):
         self.sign = QuantIdentity(act_quant=BinaryAct, return_quant_tensor=False)
 
     def thresholds(self) -> torch.Tensor:
-        return snap(self.threshold, self.fmt.frac, self.fmt.bits)
+        t = snap(self.threshold, self.fmt.frac, self.fmt.bits)
+        return const(t) if exporting() else t
 
     def forward(self, x: torch.Tensor, dynamic_threshold: torch.Tensor | None = None) -> torch.Tensor:
         t = self.thresholds().view(1, -1, 1, 1)
@@ -366,7 +367,8 @@ class FixedPointLinear(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # 8-bit x 8-bit products of <= 1024 terms stay below 2**24: the float32 sum is exact
-        acc = self.linear(x).double() + snap(self.bias, self.out_fmt.frac, self.out_fmt.bits).double()
+        bias = snap(self.bias, self.out_fmt.frac, self.out_fmt.bits)
+        acc = self.linear(x).double() + (const(bias) if exporting() else bias).double()
         return quantize(acc, self.out_fmt).to(x.dtype)
 
     def op_count(self, inp: torch.Tensor, out: torch.Tensor) -> tuple[float, float]:
