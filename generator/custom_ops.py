@@ -132,6 +132,22 @@ class FixedAvgPool(_FixedPointOp):
         self._out(context, np_round_half_even_div(total, count))
 
 
+class BiasRequantize(_FixedPointOp):
+    """y = sat(round(acc + bias)) on the output grid: the tail of the 8-bit linear maps.
+
+    `acc` is the float32 MatMul of 8-bit power-of-two operands (exact, but on a grid finer
+    than 2**-frac); it is rounded exactly via its float64 value, which holds it without error.
+    """
+
+    def execute_node(self, context: dict, graph) -> None:  # noqa: ANN001
+        f = self.get_nodeattr("frac")
+        acc = np.asarray(context[self.onnx_node.input[0]], dtype=np.float64)
+        bias = exact_int(np.asarray(context[self.onnx_node.input[1]]), f)
+        # acc * 2**f + bias is exact in float64; round after the add (half-to-even is not
+        # shift-invariant for odd biases); np.round is half-to-even like every rounding here
+        self._out(context, np.round(acc * 2.0 ** f + bias).astype(np.int64))
+
+
 class LongShortShift(CustomOp):
     """BCDNet's circular shift of four channel groups by (+dh, -dh) on H and (+dw, -dw) on W."""
 
@@ -157,5 +173,6 @@ class LongShortShift(CustomOp):
         context[self.onnx_node.output[0]] = np.concatenate(parts, axis=1)
 
 
-custom_op = {cls.__name__: cls for cls in (FixedBatchNorm, RPReLU, FPReLU, FixedAvgPool, LongShortShift)}
+custom_op = {cls.__name__: cls for cls in (FixedBatchNorm, RPReLU, FPReLU, FixedAvgPool, BiasRequantize,
+                                             LongShortShift)}
 __all__ = list(custom_op)

@@ -91,8 +91,8 @@ class ConvHalf(nn.Module):
         for i, (conv, bn, add) in enumerate(zip(self.convs, self.bns, self.adds)):
             y = bn([conv(b)], [conv.alpha()])
             if emb is not None:
-                e = emb[:, i * self.cin : (i + 1) * self.cin].reshape(x.shape[0], self.cin, 1, 1)
-                y = self.embed_adds[i](y, e.expand_as(y))
+                e = emb[:, i * self.cin : (i + 1) * self.cin, None, None]  # static shape: no Shape ops in ONNX
+                y = self.embed_adds[i](y, e)  # broadcast over H x W
             outs.append(add(y, shortcut))
         return self.act(torch.cat(outs, dim=1) if len(outs) > 1 else outs[0])
 

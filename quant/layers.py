@@ -151,7 +151,7 @@ class RSign(nn.Module):
     def forward(self, x: torch.Tensor, dynamic_threshold: torch.Tensor | None = None) -> torch.Tensor:
         t = self.thresholds().view(1, -1, 1, 1)
         if dynamic_threshold is not None:
-            t = t + dynamic_threshold.view(x.shape[0], -1, 1, 1)
+            t = t + dynamic_threshold[:, :, None, None]
         # x and t lie on the same grid with < 24 significant bits: the float32 difference is exact
         return self.sign(x - t)
 
@@ -368,8 +368,13 @@ class FixedPointLinear(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # 8-bit x 8-bit products of <= 1024 terms stay below 2**24: the float32 sum is exact
         bias = snap(self.bias, self.out_fmt.frac, self.out_fmt.bits)
-        acc = self.linear(x).double() + (const(bias) if exporting() else bias).double()
-        return quantize(acc, self.out_fmt).to(x.dtype)
+        if exporting():  # one node instead of the Cast/Add/Mul/Round/Clip chain of quantize()
+            attrs = {"frac": self.out_fmt.frac, "bits": self.out_fmt.bits}
+            return custom_node("BiasRequantize", [self.linear(x), const(bias)], attrs, self._requantize)
+        return self._requantize(self.linear(x), bias)
+
+    def _requantize(self, acc: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        return quantize(acc.double() + bias.double(), self.out_fmt).to(acc.dtype)
 
     def op_count(self, inp: torch.Tensor, out: torch.Tensor) -> tuple[float, float]:
         return 0.0, float(out[0].numel() * self.linear.in_features)

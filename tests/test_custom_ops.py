@@ -13,9 +13,11 @@ from brevitas.export import export_qonnx
 from onnx import numpy_helper
 from qonnx.custom_op.registry import getCustomOp
 
+from bnnforge.generator.frontend import run_graph
+
 import bnnforge.generator  # noqa: F401  (maps the bnnforge domain to its custom ops)
 from bnnforge.quant.fixed_point import FixedPoint
-from bnnforge.quant.layers import FixedPointAvgPool, FPReLU, RPReLU, ScaledBatchNorm
+from bnnforge.quant.layers import FixedPointAvgPool, FixedPointLinear, FPReLU, RPReLU, ScaledBatchNorm
 from bnnforge.quant.shift import LONG_RANGE, SHORT_RANGE, LongShortShift
 
 FMT = FixedPoint(16, 8)
@@ -52,6 +54,19 @@ def _run_exported_node(module: torch.nn.Module, inputs: list[torch.Tensor], tmp:
     node = nodes[0]
     getCustomOp(node).execute_node(ctx, model.graph)
     return ctx[node.output[0]]
+
+
+def _export_single(module: torch.nn.Module, x: torch.Tensor, tmp: Path) -> np.ndarray:
+    """Export, clean and run a whole small graph with qonnx (for layers with standard ops too)."""
+    from qonnx.core.modelwrapper import ModelWrapper
+
+    from bnnforge.generator.frontend import clean
+
+    path = tmp / "single.onnx"
+    export_qonnx(module.eval(), x, export_path=str(path), dynamo=False)
+    graph = clean(ModelWrapper(str(path)))
+    assert any(n.domain == "bnnforge" for n in graph.graph.node)
+    return run_graph(graph, x.numpy())
 
 
 def _grid(shape: tuple, spread: int = 8000) -> torch.Tensor:
@@ -100,6 +115,19 @@ def test_batchnorm_node(branches: int, input_frac: int, tmp_path: Path) -> None:
     assert np.array_equal(_run_exported_node(m, dots, tmp_path, "FixedBatchNorm"), want)
 
 
+def test_bias_requantize_node(tmp_path: Path) -> None:
+    m = FixedPointLinear(12, 5, FMT)
+    with torch.no_grad():
+        m.linear.weight.copy_(torch.randn(5, 12)); m.bias.copy_(torch.randn(5))
+    m.train()
+    m(torch.randn(64, 12) * 3)  # let the input quantizer's scale settle, as training does
+    x = torch.randn(4, 12) * 3
+    with torch.no_grad():
+        want = m.eval()(x).numpy()
+    model = _export_single(m, x, tmp_path)
+    assert np.array_equal(model, want)
+
+
 def test_full_model_exports_bnnforge_nodes(tmp_path: Path) -> None:
     from bnnforge.quant import models
 
@@ -107,4 +135,4 @@ def test_full_model_exports_bnnforge_nodes(tmp_path: Path) -> None:
     path = tmp_path / "m.onnx"
     export_qonnx(m, torch.zeros((1, *m.input_shape)), export_path=str(path), dynamo=False)
     ops = {n.op_type for n in onnx.load(str(path)).graph.node if n.domain == "bnnforge"}
-    assert ops == {"FixedBatchNorm", "RPReLU", "FixedAvgPool", "LongShortShift"}
+    assert ops == {"FixedBatchNorm", "RPReLU", "FixedAvgPool", "LongShortShift", "BiasRequantize"}
