@@ -78,3 +78,11 @@ def test_export_writes_qonnx(tmp_path: Path) -> None:
 def test_bad_set_syntax() -> None:
     p = run_cli("ops", "bcdnet-tiny", "--set", "width")
     assert p.returncode == 2 and "KEY=VALUE" in p.stderr
+
+
+def test_demo_writes_summary(tmp_path: Path) -> None:
+    p = run_cli("demo", "--out", str(tmp_path / "demo"))
+    assert p.returncode == 0, p.stderr
+    summary = json.loads((tmp_path / "demo" / "summary.json").read_text())
+    assert summary["model"] == "bcdnet-tiny" and summary["accuracy"]["torch"] >= 0.95
+    assert summary["accuracy"]["images"] == 360 and summary["ops"]["bops"] > 0
