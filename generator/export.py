@@ -1,30 +1,25 @@
 """`bnnforge export`: a checkpoint to a QONNX file with Brevitas' own exporter.
 
-The file holds Brevitas' Quant / BipolarQuant nodes around standard ONNX ops; the
-generator's front end streamlines it into the integer dataflow graph.
+The file holds Brevitas' Quant / BipolarQuant nodes around standard ONNX ops and one
+`bnnforge` node per fixed-point layer; `bnnforge.generator.frontend` cleans and runs it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-
 
 def export_qonnx_file(ckpt: Path, out: Path) -> Path:
-    """Export the checkpoint's model (eval mode) to QONNX at `out`; nothing is left on failure."""
-    from brevitas.export import export_qonnx
-
+    """Export the checkpoint's model to QONNX at `out`; nothing is left behind on failure."""
+    from bnnforge.generator.frontend import write_qonnx
     from bnnforge.quant import models
 
     model = models.load(ckpt)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".partial")
-    example = torch.zeros((1, *model.input_shape))
     try:
-        # dynamo=False: the TorchScript exporter is the one Brevitas' QONNX handlers support
-        export_qonnx(model, example, export_path=str(tmp), dynamo=False)
+        write_qonnx(model, tmp)
         tmp.replace(out)
     finally:
         tmp.unlink(missing_ok=True)

@@ -28,17 +28,21 @@ import bnnforge.generator  # noqa: F401  (the bnnforge domain must resolve befor
 from bnnforge.quant.errors import BnnforgeError
 
 
-def export_model(model: torch.nn.Module, batch: int = 1) -> ModelWrapper:
-    """Export `model` (put in eval mode) for a fixed batch size and clean the graph."""
+def write_qonnx(model: torch.nn.Module, path: Path, batch: int = 1) -> Path:
+    """Brevitas `export_qonnx` of `model` (put in eval mode) for a fixed batch size."""
     from brevitas.export import export_qonnx
 
     model.eval()
     example = torch.zeros((batch, *model.input_shape))
+    # dynamo=False: the TorchScript exporter is the one Brevitas' QONNX handlers support
+    export_qonnx(model, example, export_path=str(path), dynamo=False)
+    return Path(path)
+
+
+def export_model(model: torch.nn.Module, batch: int = 1) -> ModelWrapper:
+    """Export `model` for a fixed batch size and clean the graph."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "model.onnx"
-        # dynamo=False: the TorchScript exporter is the one Brevitas' QONNX handlers support
-        export_qonnx(model, example, export_path=str(path), dynamo=False)
-        wrapper = ModelWrapper(str(path))
+        wrapper = ModelWrapper(str(write_qonnx(model, Path(tmp) / "model.onnx", batch)))
     return clean(wrapper)
 
 
