@@ -20,6 +20,7 @@ from torch import nn
 
 from bnnforge.quant.blocks import BinaryMLPBlock, ConvHalf, ReActBlock
 from bnnforge.quant.errors import BnnforgeError
+from bnnforge.quant.export_nodes import exporting
 from bnnforge.quant.fixed_point import FixedPoint
 from bnnforge.quant.layers import FixedPointAvgPool, FixedPointLinear, QuantConv8, ScaledBatchNorm
 
@@ -221,8 +222,9 @@ class Stem(nn.Module):
         self.pool = nn.MaxPool2d(3, 2, 1) if spec.get("maxpool") else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # the conv output lies on the grid of its power-of-two weight scale (pixels have scale 1)
-        frac = -int(torch.log2(self.conv.quant_weight().scale).round().item())
+        frac = 0
+        if exporting():  # the exported node records the grid of the conv output: the power-of-two
+            frac = -int(torch.log2(self.conv.quant_weight().scale).round().item())  # weight scale
         y = self.bn([self.conv(x)], [torch.ones(self.conv.out_channels, device=x.device)], input_frac=frac)
         return self.pool(y) if self.pool is not None else y
 
