@@ -230,30 +230,50 @@ class ScaledBatchNorm(nn.Module):
         return 0.0, float(out[0].numel() * self.branches)
 
 
-class RPReLU(nn.Module):
+class _SlopeActivation(nn.Module):
+    """What RPReLU and FPReLU share: the residual format, slopes on the grid 2**-slope_frac,
+    and the choice between computing directly and exporting one `bnnforge` node.
+
+    Subclasses define `params()` (the snapped parameters) and `_compute(x, *params)`.
+    """
+
+    node_type: str
+
+    def __init__(self, fmt: FixedPoint, slope_bits: int, slope_frac: int) -> None:
+        super().__init__()
+        self.fmt, self.slope_bits, self.slope_frac = fmt, slope_bits, slope_frac
+
+    def snap_slope(self, p: torch.Tensor) -> torch.Tensor:
+        return snap(p, self.slope_frac, self.slope_bits)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if exporting():
+            attrs = {"frac": self.fmt.frac, "bits": self.fmt.bits, "slope_frac": self.slope_frac}
+            return custom_node(self.node_type, [x, *map(const, self.params())], attrs, self._compute)
+        return self._compute(x, *self.params())
+
+    def op_count(self, inp: torch.Tensor, out: torch.Tensor) -> tuple[float, float]:
+        return 0.0, float(out[0].numel())
+
+
+class RPReLU(_SlopeActivation):
     """ReActNet's RPReLU on the residual stream: PReLU(x - b1; slope a) + b2, per channel.
 
     b1, b2 snap to the residual grid; the slope to `slope_bits` with `slope_frac`
     fractional bits; the negative-side product rounds back onto the residual grid.
     """
 
+    node_type = "RPReLU"
+
     def __init__(self, channels: int, fmt: FixedPoint, slope_bits: int = 8, slope_frac: int = 6) -> None:
-        super().__init__()
-        self.fmt, self.slope_bits, self.slope_frac = fmt, slope_bits, slope_frac
+        super().__init__(fmt, slope_bits, slope_frac)
         self.shift_in = nn.Parameter(torch.zeros(channels))
         self.slope = nn.Parameter(torch.full((channels,), 0.25))
         self.shift_out = nn.Parameter(torch.zeros(channels))
 
     def params(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         f = self.fmt
-        return (snap(self.shift_in, f.frac, f.bits), snap(self.slope, self.slope_frac, self.slope_bits),
-                snap(self.shift_out, f.frac, f.bits))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if exporting():
-            attrs = {"frac": self.fmt.frac, "bits": self.fmt.bits, "slope_frac": self.slope_frac}
-            return custom_node("RPReLU", [x, *map(const, self.params())], attrs, self._compute)
-        return self._compute(x, *self.params())
+        return snap(self.shift_in, f.frac, f.bits), self.snap_slope(self.slope), snap(self.shift_out, f.frac, f.bits)
 
     def _compute(self, x: torch.Tensor, b1: torch.Tensor, a: torch.Tensor, b2: torch.Tensor) -> torch.Tensor:
         b1, a, b2 = (p.double().view(1, -1, 1, 1) for p in (b1, a, b2))
@@ -262,36 +282,24 @@ class RPReLU(nn.Module):
         y = torch.where(t >= 0, t, neg) + b2
         return quantize(y, self.fmt).to(x.dtype)
 
-    def op_count(self, inp: torch.Tensor, out: torch.Tensor) -> tuple[float, float]:
-        return 0.0, float(out[0].numel())
 
-
-class FPReLU(nn.Module):
+class FPReLU(_SlopeActivation):
     """FTBNN's fully-trainable PReLU: separate per-channel slopes for x >= 0 and x < 0."""
 
+    node_type = "FPReLU"
+
     def __init__(self, channels: int, fmt: FixedPoint, slope_bits: int = 8, slope_frac: int = 6) -> None:
-        super().__init__()
-        self.fmt, self.slope_bits, self.slope_frac = fmt, slope_bits, slope_frac
+        super().__init__(fmt, slope_bits, slope_frac)
         self.slope_pos = nn.Parameter(torch.ones(channels))
         self.slope_neg = nn.Parameter(torch.full((channels,), 0.25))
 
     def params(self) -> tuple[torch.Tensor, torch.Tensor]:
-        return (snap(self.slope_pos, self.slope_frac, self.slope_bits),
-                snap(self.slope_neg, self.slope_frac, self.slope_bits))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if exporting():
-            attrs = {"frac": self.fmt.frac, "bits": self.fmt.bits, "slope_frac": self.slope_frac}
-            return custom_node("FPReLU", [x, *map(const, self.params())], attrs, self._compute)
-        return self._compute(x, *self.params())
+        return self.snap_slope(self.slope_pos), self.snap_slope(self.slope_neg)
 
     def _compute(self, x: torch.Tensor, ap: torch.Tensor, an: torch.Tensor) -> torch.Tensor:
         ap, an = (p.double().view(1, -1, 1, 1) for p in (ap, an))
         xd = x.double()
         return quantize(xd * torch.where(xd >= 0, ap, an), self.fmt).to(x.dtype)
-
-    def op_count(self, inp: torch.Tensor, out: torch.Tensor) -> tuple[float, float]:
-        return 0.0, float(out[0].numel())
 
 
 class FixedPointAvgPool(nn.Module):
