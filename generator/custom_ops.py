@@ -9,6 +9,7 @@ in int64 with the rounding rules of `bnnforge.quant.fixed_point`, never in float
 from __future__ import annotations
 
 import numpy as np
+import torch
 from onnx import helper
 from qonnx.core.datatype import DataType
 from qonnx.custom_op.base import CustomOp
@@ -20,6 +21,7 @@ from bnnforge.quant.fixed_point import (
     np_round_shift,
     np_saturate,
 )
+from bnnforge.quant.shift import long_short_shift
 
 
 class _FixedPointOp(CustomOp):
@@ -165,12 +167,10 @@ class LongShortShift(CustomOp):
         return []
 
     def execute_node(self, context: dict, graph) -> None:  # noqa: ANN001
-        x = context[self.onnx_node.input[0]]
-        dh, dw = self.get_nodeattr("dh"), self.get_nodeattr("dw")
-        g = x.shape[1] // 4
-        parts = [np.roll(x[:, 0:g], dh, axis=2), np.roll(x[:, g:2 * g], -dh, axis=2),
-                 np.roll(x[:, 2 * g:3 * g], dw, axis=3), np.roll(x[:, 3 * g:], -dw, axis=3)]
-        context[self.onnx_node.output[0]] = np.concatenate(parts, axis=1)
+        # the one definition of the shift (quant/shift.py); it only moves values
+        x = torch.from_numpy(np.ascontiguousarray(context[self.onnx_node.input[0]]))
+        y = long_short_shift(x, self.get_nodeattr("dh"), self.get_nodeattr("dw"))
+        context[self.onnx_node.output[0]] = y.numpy()
 
 
 custom_op = {cls.__name__: cls for cls in (FixedBatchNorm, RPReLU, FPReLU, FixedAvgPool, BiasRequantize,
