@@ -1,0 +1,154 @@
+"""Matrix-vector units: the binary XNOR-popcount MVAU and the 8-bit integer MVAU.
+
+Both take one input vector per output pixel (from a SlidingWindow for k x k convs, or the
+stream itself for 1x1 convs and linear layers) and fold MH outputs over PE lanes and MW
+inputs over SIMD lanes: each output pixel takes (MH / PE) * (MW / SIMD) cycles.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from bnnforge.generator.hwops.base import HWOp, bits_for, divisors, memory_cost
+from bnnforge.quant.fixed_point import np_round_shift
+
+# LUTs per XNOR-popcount input bit: the compressor-tree target of the RTL (issue 4 measures it)
+LUT_PER_XNOR_BIT = 1.2
+
+
+def padded_positions(ifm: tuple[int, int], k: int, stride: int, pad: int) -> np.ndarray:
+    """[OH, OW, k*k] mask of kernel taps that fall into the zero padding."""
+    h, w = ifm
+    oh, ow = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
+    iy = np.arange(oh)[:, None] * stride - pad + np.arange(k)[None, :]  # [OH, k]
+    ix = np.arange(ow)[:, None] * stride - pad + np.arange(k)[None, :]  # [OW, k]
+    bad_y = (iy < 0) | (iy >= h)
+    bad_x = (ix < 0) | (ix >= w)
+    mask = bad_y[:, None, :, None] | bad_x[None, :, None, :]  # [OH, OW, k, k]
+    return mask.reshape(oh, ow, k * k)
+
+
+class _MVAU(HWOp):
+    def get_nodeattr_types(self) -> dict:
+        return {
+            **super().get_nodeattr_types(),
+            "MW": ("i", True, 0),  # inputs per output (per group)
+            "MH": ("i", True, 0),  # outputs
+            "PE": ("i", False, 1),
+            "SIMD": ("i", False, 1),
+        }
+
+    def fold_params(self) -> dict[str, list[int]]:
+        return {"PE": divisors(self.get_nodeattr("MH")), "SIMD": divisors(self.get_nodeattr("MW"))}
+
+    def weight_folds(self) -> int:
+        """Weight words each PE lane cycles through per output pixel."""
+        mh, mw = self.get_nodeattr("MH"), self.get_nodeattr("MW")
+        return (mh // self.get_nodeattr("PE")) * (mw // self.get_nodeattr("SIMD"))
+
+    def cycles(self) -> int:
+        return self.pixels() * self.weight_folds()
+
+    def latency(self) -> int:
+        # input register, log2(SIMD) adder-tree stages, accumulator, output register
+        return 3 + math.ceil(math.log2(max(2, self.get_nodeattr("SIMD")))) + self.weight_folds()
+
+    def weight_memory(self, bits_per_weight: int) -> dict[str, int]:
+        """Per-lane weight memories; a single fold means constant weights in logic."""
+        depth = self.weight_folds()
+        if depth == 1:
+            return {"lut": 0, "bram18": 0}
+        one = memory_cost(self.get_nodeattr("SIMD") * bits_per_weight, depth)
+        return {k: v * self.get_nodeattr("PE") for k, v in one.items()}
+
+
+class BinaryMVAU(_MVAU):
+    """XNOR-popcount matrix-vector unit: dot = 2 * popcount(xnor(x, w)) - MW per output.
+
+    Inputs: bits [N, ..., groups * k*k*Cin_g] in (ky, kx, c) order, weights [MH, MW] bits.
+    Zero padding of the conv cannot be a bit: the SlidingWindow inserts bit 0 (-1) there and
+    this unit adds back the weights of the padded taps (a small per-border-class table),
+    so the result equals the zero-padded convolution exactly. Grouped convs (FTBNN group
+    execution) store only each group's MW = k*k*Cin/groups weights per output.
+    """
+
+    def get_nodeattr_types(self) -> dict:
+        return {
+            **super().get_nodeattr_types(),
+            "groups": ("i", False, 1),
+            "kernel": ("i", False, 1),
+            "stride": ("i", False, 1),
+            "pad": ("i", False, 0),
+            "ifm_dim": ("ints", False, [1, 1]),
+        }
+
+    def golden(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        g, k = self.get_nodeattr("groups"), self.get_nodeattr("kernel")
+        mh, mw = self.get_nodeattr("MH"), self.get_nodeattr("MW")
+        lead = x.shape[:-1]
+        cg = mw // (k * k)
+        xs = x.reshape(-1, k * k, g, cg).astype(np.float64)
+        wb = w.reshape(g, mh // g, k * k, cg).astype(np.float64)
+        outs = []
+        for gi in range(g):
+            xg = xs[:, :, gi, :].reshape(-1, mw)
+            wg = wb[gi].reshape(mh // g, mw)
+            agree = xg @ wg.T + (1 - xg) @ (1 - wg).T  # popcount(xnor)
+            outs.append(2 * agree - mw)
+        dot = np.concatenate(outs, axis=-1).astype(np.int64).reshape(*lead, mh)
+        if self.get_nodeattr("pad"):
+            mask = padded_positions(tuple(self.get_nodeattr("ifm_dim")), k, self.get_nodeattr("stride"),
+                                    self.get_nodeattr("pad"))
+            tap_sums = (2 * w.reshape(mh, k * k, cg) - 1).sum(axis=-1).T  # [k*k, MH]
+            dot = dot + (mask.astype(np.int64) @ tap_sums)[None]
+        return dot
+
+    def resources(self) -> dict[str, int]:
+        pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
+        acc = bits_for(-self.get_nodeattr("MW"), self.get_nodeattr("MW"))
+        mem = self.weight_memory(1)
+        lut = pe * simd * LUT_PER_XNOR_BIT + pe * acc + mem["lut"]
+        if self.get_nodeattr("pad"):  # padded-tap correction table: border classes x MH words
+            lut += memory_cost(acc, 9 * self.get_nodeattr("MH"))["lut"] + pe * acc
+        return {"lut": lut, "ff": pe * (acc + simd), "bram18": mem["bram18"], "dsp": 0}
+
+
+class IntMVAU(_MVAU):
+    """Integer MVAU for the 8-bit layers (first conv, context maps, classifier).
+
+    acc = sum(x * w) on the grid 2**-acc_frac. mode "acc" streams the accumulator; mode
+    "requant" adds the bias (on the output grid) and rounds half-to-even onto
+    (out_bits, out_frac) with saturation, as BiasRequantize defines.
+    """
+
+    def get_nodeattr_types(self) -> dict:
+        return {
+            **super().get_nodeattr_types(),
+            "in_bits": ("i", False, 8),
+            "w_bits": ("i", False, 8),
+            "acc_frac": ("i", False, 0),
+            "mode": ("s", False, "acc", {"acc", "requant"}),
+            "out_bits": ("i", False, 32),
+        }
+
+    def golden(self, x: np.ndarray, w: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+        # 8-bit operands over at most a few thousand terms: float64 products are exact
+        acc = (x.astype(np.float64) @ w.T.astype(np.float64)).astype(np.int64)
+        if self.get_nodeattr("mode") == "acc":
+            return acc
+        d = self.get_nodeattr("acc_frac") - self.get_nodeattr("out_frac")
+        y = np_round_shift(acc + (bias << d), d) if d >= 0 else (acc << -d) + bias
+        lim = 1 << (self.get_nodeattr("out_bits") - 1)
+        return np.clip(y, -lim, lim - 1)
+
+    def resources(self) -> dict[str, int]:
+        pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
+        ib, wb = self.get_nodeattr("in_bits"), self.get_nodeattr("w_bits")
+        acc = ib + wb + math.ceil(math.log2(max(2, self.get_nodeattr("MW"))))
+        mem = self.weight_memory(wb)
+        # products wider than 4x4 bits go to DSP slices; the adder tree stays in LUTs
+        dsp = pe * simd if ib * wb > 16 else 0
+        lut = (0 if dsp else pe * simd * ib * wb) + pe * (simd - 1) * acc / 2 + pe * acc + mem["lut"]
+        return {"lut": lut, "ff": pe * (acc + simd * ib), "bram18": mem["bram18"], "dsp": dsp}
