@@ -84,6 +84,21 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_graph(args: argparse.Namespace) -> int:
+    from bnnforge.generator.estimate import format_estimate
+    from bnnforge.generator.graph import companion_paths, write_graph
+
+    report = write_graph(Path(args.ckpt), Path(args.out), args.fold, args.target_cycles)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(format_estimate(report, args.clock_mhz))
+    for w in report["warnings"]:
+        print(f"warning: {w}", file=sys.stderr)
+    print("wrote " + ", ".join(str(p) for p in companion_paths(Path(args.out)).values()))
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from bnnforge.generator.demo import run_demo
 
@@ -148,6 +163,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("export", _cmd_export, "export a checkpoint to QONNX (Brevitas export_qonnx)")
     sp.add_argument("ckpt", help="checkpoint written by `bnnforge train`")
     sp.add_argument("--out", required=True, help="QONNX file to write (.onnx)")
+
+    sp = add("graph", _cmd_graph, "the streamlined, folded dataflow graph (QONNX/FINN format) and its estimate")
+    sp.add_argument("ckpt", help="checkpoint written by `bnnforge train`")
+    sp.add_argument("--out", required=True, help="graph file to write (.onnx); .folding.json and "
+                    ".estimate.json are written next to it")
+    sp.add_argument("--fold", default="auto", help="'auto' or a folding file (JSON/YAML, FINN folding-config shape)")
+    sp.add_argument("--target-cycles", type=int, default=None,
+                    help="auto folding: cycles per frame to meet (default: one input pixel per cycle)")
+    sp.add_argument("--clock-mhz", type=float, default=100.0, help="clock for the frames/s figure")
+    sp.add_argument("--json", action="store_true", help="print the estimate as JSON")
 
     sp = add("demo", _cmd_demo, "the embedded default, end to end")
     sp.add_argument("--out", default=None, help="output directory (default: ./bnnforge-demo)")

@@ -2,8 +2,9 @@
 
 `import bnnforge.generator` maps the domain `bnnforge` to this module, so qonnx/FINN
 `execute_onnx` runs exported graphs with these nodes. Tensors hold real values on the
-fixed-point grids the attributes name; each op converts them to integer codes and computes
-in int64 with the rounding rules of `bnnforge.quant.fixed_point`, never in floating point.
+fixed-point grids the attributes name (NCHW); each op converts them to integer codes and
+calls the integer kernel of the hardware op that implements it (`hwops`), so one function
+defines each formula.
 """
 
 from __future__ import annotations
@@ -14,14 +15,20 @@ from onnx import helper
 from qonnx.core.datatype import DataType
 from qonnx.custom_op.base import CustomOp
 
-from bnnforge.quant.fixed_point import (
-    FixedPoint,
-    exact_int,
-    np_round_half_even_div,
-    np_round_shift,
-    np_saturate,
-)
+from bnnforge.generator.hwops.activations import fprelu, rprelu
+from bnnforge.generator.hwops.affine import fixed_affine
+from bnnforge.generator.hwops.pool import avg_pool
+from bnnforge.quant.fixed_point import FixedPoint, exact_int, np_saturate
 from bnnforge.quant.shift import long_short_shift
+
+
+def _last(x: np.ndarray) -> np.ndarray:
+    """NCHW -> channels last: the hardware ops' integer kernels take channels last."""
+    return np.moveaxis(x, 1, -1)
+
+
+def _first(x: np.ndarray) -> np.ndarray:
+    return np.moveaxis(x, -1, 1)
 
 
 class _FixedPointOp(CustomOp):
@@ -46,11 +53,6 @@ class _FixedPointOp(CustomOp):
         fmt = self.fmt()
         context[self.onnx_node.output[0]] = (np_saturate(codes, fmt) * fmt.scale).astype(np.float32)
 
-    def _per_channel(self, context: dict, i: int, ndim: int) -> np.ndarray:
-        """Parameter input i broadcast along the channel axis (1, NCHW) of an ndim tensor."""
-        v = np.asarray(context[self.onnx_node.input[i]], dtype=np.float64)
-        return v.reshape((1, -1) + (1,) * (ndim - 2))
-
 
 class FixedBatchNorm(_FixedPointOp):
     """Folded batch norm over `branches` popcount inputs: y = round(sum_i d_i m_i 2**-E + b).
@@ -64,19 +66,10 @@ class FixedBatchNorm(_FixedPointOp):
 
     def execute_node(self, context: dict, graph) -> None:  # noqa: ANN001
         k, f = self.get_nodeattr("branches"), self.get_nodeattr("frac")
-        fin = self.get_nodeattr("input_frac")
         ins = self.onnx_node.input
-        dots = [exact_int(context[n], fin) for n in ins[:k]]
-        nd = dots[0].ndim
-        m = np.asarray(context[ins[k]], dtype=np.float64).astype(np.int64)
-        e = self._per_channel(context, k + 1, nd).astype(np.int64)
-        b = self._per_channel(context, k + 2, nd).astype(np.int64)
-        acc = np.maximum(e, f)           # grid of the bias
-        x = np.maximum(e + fin, acc)     # grid of the accumulator: every term shifts left
-        total = b << (x - acc)
-        for d, mi in zip(dots, m):
-            total = total + ((d * mi.reshape(e.shape)) << (x - e - fin))
-        self._out(context, np_round_shift(total, x - f))
+        dots = [_last(exact_int(context[n], self.get_nodeattr("input_frac"))) for n in ins[:k]]
+        m, e, b = (np.asarray(context[n], dtype=np.float64).astype(np.int64) for n in ins[k:])
+        self._out(context, _first(fixed_affine(dots, m.reshape(k, -1), e, b, self.get_nodeattr("input_frac"), f)))
 
 
 class _SlopeOp(_FixedPointOp):
@@ -91,10 +84,9 @@ class RPReLU(_SlopeOp):
 
     def execute_node(self, context: dict, graph) -> None:  # noqa: ANN001
         f, sf = self.get_nodeattr("frac"), self.get_nodeattr("slope_frac")
-        x = exact_int(context[self.onnx_node.input[0]], f)
-        b1, a, b2 = (exact_int(self._per_channel(context, i, x.ndim), q) for i, q in ((1, f), (2, sf), (3, f)))
-        t = x - b1
-        self._out(context, np.where(t >= 0, t, np_round_shift(t * a, sf)) + b2)
+        x = _last(exact_int(context[self.onnx_node.input[0]], f))
+        b1, a, b2 = (exact_int(context[self.onnx_node.input[i]], q) for i, q in ((1, f), (2, sf), (3, f)))
+        self._out(context, _first(rprelu(x, b1, a, b2, sf)))
 
 
 class FPReLU(_SlopeOp):
@@ -102,9 +94,9 @@ class FPReLU(_SlopeOp):
 
     def execute_node(self, context: dict, graph) -> None:  # noqa: ANN001
         f, sf = self.get_nodeattr("frac"), self.get_nodeattr("slope_frac")
-        x = exact_int(context[self.onnx_node.input[0]], f)
-        ap, an = (exact_int(self._per_channel(context, i, x.ndim), sf) for i in (1, 2))
-        self._out(context, np_round_shift(x * np.where(x >= 0, ap, an), sf))
+        x = _last(exact_int(context[self.onnx_node.input[0]], f))
+        ap, an = (exact_int(context[self.onnx_node.input[i]], sf) for i in (1, 2))
+        self._out(context, _first(fprelu(x, ap, an, sf)))
 
 
 class FixedAvgPool(_FixedPointOp):
@@ -124,14 +116,8 @@ class FixedAvgPool(_FixedPointOp):
 
     def execute_node(self, context: dict, graph) -> None:  # noqa: ANN001
         f, k = self.get_nodeattr("frac"), self.get_nodeattr("kernel")
-        x = exact_int(context[self.onnx_node.input[0]], f)
-        n, c, h, w = x.shape
-        if k == 0:
-            total, count = x.sum(axis=(2, 3), keepdims=True), h * w
-        else:
-            total = x[:, :, : h // k * k, : w // k * k].reshape(n, c, h // k, k, w // k, k).sum(axis=(3, 5))
-            count = k * k
-        self._out(context, np_round_half_even_div(total, count))
+        y = avg_pool(_last(exact_int(context[self.onnx_node.input[0]], f)), k)
+        self._out(context, y[:, :, None, None] if k == 0 else _first(y))
 
 
 class BiasRequantize(_FixedPointOp):

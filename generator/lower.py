@@ -250,7 +250,7 @@ def rule_conv(low: _Lowering, node) -> None:  # noqa: ANN001
         wi = _int_weights(low, node, wt)
         y = low.new_tensor((n, oh, ow, cout), x.frac, _acc_dtype(x, wi))
         low.emit("IntMVAU", [src.name, low.const(wi)], y, MW=mw, MH=cout, in_bits=x.bits,
-                 w_bits=bits_for(int(wi.min()), int(wi.max())), acc_frac=x.frac, mode="acc")
+                 w_bits=bits_for(int(wi.min()), int(wi.max())), acc_frac=x.frac, mode="acc", po2_weights=_is_po2(wi))
     low.tensors[node.output[0]] = y
 
 
@@ -258,6 +258,11 @@ def _int_weights(low: _Lowering, node, w: np.ndarray) -> np.ndarray:  # noqa: AN
     if not np.array_equal(np.rint(w), w):
         raise low.fail(node, "weights are not integers after FINN folded their scale")
     return np.rint(w).astype(np.int64)
+
+
+def _is_po2(w: np.ndarray) -> int:
+    a = np.abs(w[w != 0])
+    return int(bool(np.all((a & (a - 1)) == 0)))
 
 
 def _acc_dtype(x: HwTensor, w: np.ndarray) -> str:
@@ -280,7 +285,7 @@ def rule_matmul(low: _Lowering, node) -> None:  # noqa: ANN001
         tail = mul.output[0]
     req = low.only_consumer(tail, "BiasRequantize")
     attrs = dict(MW=wi.shape[1], MH=wi.shape[0], in_bits=x.bits, w_bits=bits_for(int(wi.min()), int(wi.max())),
-                 acc_frac=acc_frac)
+                 acc_frac=acc_frac, po2_weights=_is_po2(wi))
     if req is None:
         y = low.new_tensor((x.shape[0], wi.shape[0]), acc_frac, _acc_dtype(x, wi))
         low.emit("IntMVAU", [x.name, low.const(wi)], y, mode="acc", **attrs)

@@ -23,8 +23,9 @@ DOMAIN = "bnnforge.generator.hwops"
 
 # Block RAM geometry of 7-series / UltraScale RAMB18: (width, depth) aspect ratios.
 _BRAM18_SHAPES = ((1, 16384), (2, 8192), (4, 4096), (9, 2048), (18, 1024), (36, 512))
-# Memories at or below this many bits go to LUTRAM (64 bits per LUT) instead of BRAM.
+# Memories at or below this many bits, or this shallow, go to LUTRAM (64 x 1 bit per LUT)
 LUTRAM_MAX_BITS = 2048
+LUTRAM_MAX_DEPTH = 64
 
 
 def divisors(n: int) -> list[int]:
@@ -39,11 +40,11 @@ def bram18(width: int, depth: int) -> int:
 
 
 def memory_cost(width: int, depth: int) -> dict[str, int]:
-    """LUTRAM for small memories, BRAM18 for the rest (what Vivado infers by default)."""
+    """LUTRAM for small or shallow memories, BRAM18 for the rest (Vivado's default inference)."""
     bits = width * depth
     if bits == 0:
         return {"lut": 0, "bram18": 0}
-    if bits <= LUTRAM_MAX_BITS:
+    if bits <= LUTRAM_MAX_BITS or depth <= LUTRAM_MAX_DEPTH:
         return {"lut": width * math.ceil(depth / 64), "bram18": 0}
     return {"lut": 0, "bram18": bram18(width, depth)}
 

@@ -131,6 +131,8 @@ class IntMVAU(_MVAU):
             "acc_frac": ("i", False, 0),
             "mode": ("s", False, "acc", {"acc", "requant"}),
             "out_bits": ("i", False, 32),
+            # every weight is 0 or +-2**k: products are shifts, no multiplier needed
+            "po2_weights": ("i", False, 0),
         }
 
     def golden(self, x: np.ndarray, w: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
@@ -148,7 +150,10 @@ class IntMVAU(_MVAU):
         ib, wb = self.get_nodeattr("in_bits"), self.get_nodeattr("w_bits")
         acc = ib + wb + math.ceil(math.log2(max(2, self.get_nodeattr("MW"))))
         mem = self.weight_memory(wb)
-        # products wider than 4x4 bits go to DSP slices; the adder tree stays in LUTs
-        dsp = pe * simd if ib * wb > 16 else 0
-        lut = (0 if dsp else pe * simd * ib * wb) + pe * (simd - 1) * acc / 2 + pe * acc + mem["lut"]
+        # products wider than 4x4 bits go to DSP slices, power-of-two weights to a shifter;
+        # the adder tree stays in LUTs
+        po2 = self.get_nodeattr("po2_weights")
+        dsp = pe * simd if ib * wb > 16 and not po2 else 0
+        product = ib * max(1, wb.bit_length()) if po2 else ib * wb
+        lut = (0 if dsp else pe * simd * product) + pe * (simd - 1) * acc / 2 + pe * acc + mem["lut"]
         return {"lut": lut, "ff": pe * (acc + simd * ib), "bram18": mem["bram18"], "dsp": dsp}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from bnnforge.generator.hwops.base import HWOp, divisors, memory_cost
+from bnnforge.generator.hwops.base import HWOp, memory_cost
 
 
 class SlidingWindow(HWOp):
@@ -12,7 +14,9 @@ class SlidingWindow(HWOp):
 
     Padding positions carry `pad_value`: 0 for 8-bit pixels (exact zero padding) and bit 0
     for binary maps, where the following BinaryMVAU corrects the padded taps. A line buffer
-    of k padded rows holds the window; SIMD channels move per cycle.
+    of k padded rows holds the window. SIMD is the window elements per output word; it is
+    not a free knob but always the SIMD of the MVAU this window feeds (set by the folding).
+    Input words carry gcd(SIMD, C) channels.
     """
 
     def get_nodeattr_types(self) -> dict:
@@ -28,8 +32,11 @@ class SlidingWindow(HWOp):
             "SIMD": ("i", False, 1),
         }
 
-    def fold_params(self) -> dict[str, list[int]]:
-        return {"SIMD": divisors(self.get_nodeattr("channels"))}
+    def folding(self) -> dict[str, int]:
+        return {"SIMD": self.get_nodeattr("SIMD")}
+
+    def in_simd(self) -> int:
+        return math.gcd(self.get_nodeattr("SIMD"), self.get_nodeattr("channels"))
 
     def golden(self, x: np.ndarray) -> np.ndarray:
         k, s, p = self.get_nodeattr("kernel"), self.get_nodeattr("stride"), self.get_nodeattr("pad")
@@ -43,7 +50,7 @@ class SlidingWindow(HWOp):
     def cycles(self) -> int:
         h, w = self.get_nodeattr("ifm_dim")
         c, simd, k = self.get_nodeattr("channels"), self.get_nodeattr("SIMD"), self.get_nodeattr("kernel")
-        read = h * w * c // simd
+        read = h * w * c // self.in_simd()
         write = self.pixels() * k * k * c // simd
         return max(read, write)
 
@@ -51,13 +58,13 @@ class SlidingWindow(HWOp):
         # the first window needs (k - 1 - pad) input rows plus k columns
         h, w = self.get_nodeattr("ifm_dim")
         k, p, c = self.get_nodeattr("kernel"), self.get_nodeattr("pad"), self.get_nodeattr("channels")
-        return (max(0, k - 1 - p) * w + k) * c // self.get_nodeattr("SIMD") + 2
+        return (max(0, k - 1 - p) * w + k) * c // self.in_simd() + 2
 
     def resources(self) -> dict[str, int]:
         h, w = self.get_nodeattr("ifm_dim")
         c, simd, k = self.get_nodeattr("channels"), self.get_nodeattr("SIMD"), self.get_nodeattr("kernel")
         bits = self.get_nodeattr("elem_bits")
         wp = w + 2 * self.get_nodeattr("pad")
-        mem = memory_cost(simd * bits, k * wp * c // simd)
+        mem = memory_cost(self.in_simd() * bits, k * wp * c // self.in_simd())
         return {"lut": 60 + 2 * simd * bits + mem["lut"], "ff": 60 + 2 * simd * bits, "bram18": mem["bram18"],
                 "dsp": 0}

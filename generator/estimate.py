@@ -1,0 +1,55 @@
+"""Resource and cycle estimates of a folded dataflow graph, from each op's cost model."""
+
+from __future__ import annotations
+
+from qonnx.core.modelwrapper import ModelWrapper
+
+from bnnforge.generator.folding import hw_ops
+
+RESOURCE_KEYS = ("lut", "ff", "bram18", "dsp")
+
+
+def estimate_graph(model: ModelWrapper) -> dict:
+    """Per-layer estimates, totals, throughput (the slowest op sets cycles per frame) and
+    latency (the longest path of first-output delays through the graph)."""
+    layers, ready = [], {model.graph.input[0].name: 0}
+    for op in hw_ops(model):
+        node = op.onnx_node
+        est = op.estimate()
+        start = max(ready.get(i, 0) for i in node.input)
+        for o in node.output:
+            ready[o] = start + op.latency()
+        layers.append({"name": node.name, "op": node.op_type, "folding": op.folding(), "estimate": est})
+    totals = {k: sum(layer["estimate"][k] for layer in layers) for k in RESOURCE_KEYS}
+    cycles = max(layer["estimate"]["cycles"] for layer in layers)
+    out = model.graph.output[0].name
+    # the last op finishes one frame's worth of its own cycles after its first output
+    last = next(layer for layer in layers if out in _outputs(model, layer["name"]))
+    return {
+        "layers": layers,
+        "totals": {"estimate": totals},
+        "throughput": {"cycles_per_frame_estimate": cycles},
+        "latency": {"cycles_estimate": ready[out] + last["estimate"]["cycles"]},
+    }
+
+
+def _outputs(model: ModelWrapper, name: str) -> list[str]:
+    return list(next(n for n in model.graph.node if n.name == name).output)
+
+
+def format_estimate(report: dict, clock_mhz: float = 100.0) -> str:
+    rows = [("layer", "op", "folding", "LUT", "FF", "BRAM18", "DSP", "cycles")]
+    for layer in report["layers"]:
+        e = layer["estimate"]
+        fold = " ".join(f"{k}={v}" for k, v in layer["folding"].items())
+        rows.append((layer["name"], layer["op"], fold, e["lut"], e["ff"], e["bram18"], e["dsp"], e["cycles"]))
+    t = report["totals"]["estimate"]
+    rows.append(("total", "", "", t["lut"], t["ff"], t["bram18"], t["dsp"], ""))
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(str(v).ljust(w) if i < 3 else str(v).rjust(w) for i, (v, w) in enumerate(zip(r, widths)))
+             for r in rows]
+    cpf = report["throughput"]["cycles_per_frame_estimate"]
+    lat = report["latency"]["cycles_estimate"]
+    lines.append(f"throughput: {cpf} cycles/frame = {clock_mhz * 1e6 / cpf:.0f} frames/s at {clock_mhz:g} MHz; "
+                 f"latency {lat} cycles = {lat / clock_mhz:.1f} us")
+    return "\n".join(lines)

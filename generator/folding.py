@@ -1,0 +1,145 @@
+"""Folding: how many PE / SIMD lanes each hardware op gets, from a file or chosen to meet a
+target throughput with the least resources.
+
+A folding file is JSON or YAML in FINN's folding-config shape:
+
+    {"Defaults": {"PE": 1}, "BinaryMVAU_3": {"PE": 4, "SIMD": 16}, ...}
+
+"Defaults" applies to every op that has the parameter and the value is legal for it;
+named layers override it. Anything that cannot be applied is an error naming the layer,
+the parameter and the legal values.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import yaml
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+
+from bnnforge.generator.hwops import DOMAIN, HWOp
+from bnnforge.quant.errors import BnnforgeError
+
+DEFAULTS_KEY = "Defaults"
+# LUT-equivalent weights to rank foldings by area: a BRAM18 or a DSP slice occupies about
+# as much silicon as this many LUTs on 7-series parts.
+AREA_WEIGHTS = {"lut": 1.0, "ff": 0.5, "bram18": 200.0, "dsp": 100.0}
+
+
+def hw_ops(model: ModelWrapper) -> list[HWOp]:
+    ops = []
+    for node in model.graph.node:
+        if node.domain != DOMAIN:
+            raise BnnforgeError(f"node {node.name!r} ({node.op_type}) is not a bnnforge hardware op")
+        ops.append(getCustomOp(node))
+    return ops
+
+
+def read_folding(path: Path) -> dict:
+    """A folding file (JSON or YAML) as {layer: {param: value}}."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise BnnforgeError(f"cannot read folding file {path}: {e.strerror}") from e
+    try:
+        spec = yaml.safe_load(text) if path.suffix.lower() in (".yaml", ".yml") else json.loads(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as e:
+        raise BnnforgeError(f"folding file {path} is not valid {'YAML' if path.suffix in ('.yaml', '.yml') else 'JSON'}:"
+                            f" {e}") from e
+    if not isinstance(spec, dict) or not all(isinstance(v, dict) for v in spec.values()):
+        raise BnnforgeError(f"folding file {path} must map layer names to {{parameter: value}} objects")
+    return spec
+
+
+def apply_folding(model: ModelWrapper, spec: dict) -> ModelWrapper:
+    """Set the folding of every op named in `spec` (after its Defaults); validates everything first."""
+    ops = {op.onnx_node.name: op for op in hw_ops(model)}
+    unknown = [k for k in spec if k != DEFAULTS_KEY and k not in ops]
+    if unknown:
+        raise BnnforgeError(f"folding names layer {unknown[0]!r}, which is not in the graph; its layers are: "
+                            f"{', '.join(n for n, op in ops.items() if op.fold_params())}")
+    plan: dict[str, dict[str, int]] = {}
+    for name, op in ops.items():
+        legal = op.fold_params()
+        chosen = {p: v for p, v in spec.get(DEFAULTS_KEY, {}).items() if p in legal and v in legal[p]}
+        for p, v in spec.get(name, {}).items():
+            if p not in legal:
+                takes = ", ".join(legal) if legal else "no folding parameters"
+                raise BnnforgeError(f"layer {name!r} ({op.onnx_node.op_type}) has no folding parameter {p!r}; "
+                                    f"it takes {takes}")
+            if not isinstance(v, int) or v not in legal[p]:
+                raise BnnforgeError(f"layer {name!r} ({op.onnx_node.op_type}): {p}={v!r} is not legal; "
+                                    f"{p} must divide {max(legal[p])}: one of {', '.join(map(str, legal[p]))}")
+            chosen[p] = v
+        plan[name] = chosen
+    for name, chosen in plan.items():
+        for p, v in chosen.items():
+            ops[name].set_nodeattr(p, v)
+    return tie_windows(model)
+
+
+def tie_windows(model: ModelWrapper) -> ModelWrapper:
+    """A SlidingWindow emits words as wide as the SIMD of the MVAU it feeds."""
+    for node in model.graph.node:
+        if node.op_type == "SlidingWindow":
+            consumer = getCustomOp(model.find_consumer(node.output[0]))
+            getCustomOp(node).set_nodeattr("SIMD", consumer.get_nodeattr("SIMD"))
+    return model
+
+
+def area(est: dict[str, int]) -> float:
+    return sum(AREA_WEIGHTS[k] * est.get(k, 0) for k in AREA_WEIGHTS)
+
+
+def auto_folding(model: ModelWrapper, target_cycles: int | None = None) -> tuple[ModelWrapper, list[str]]:
+    """For every op, the folding with the least area whose cycles per frame meet the target.
+
+    The default target is one input pixel per cycle (H * W of the input). Ops that cannot
+    reach the target even fully unfolded get their fastest folding; they are returned as
+    warnings because they set the throughput.
+    """
+    if target_cycles is None:
+        shape = model.get_tensor_shape(model.graph.input[0].name)
+        target_cycles = int(shape[1] * shape[2])
+    if target_cycles < 1:
+        raise BnnforgeError(f"target cycles per frame must be positive, got {target_cycles}")
+    warnings = []
+    # MVAUs first: their SIMD fixes the window generators' word width and so their cycles
+    ops = sorted(hw_ops(model), key=lambda op: op.onnx_node.op_type == "SlidingWindow")
+    for op in ops:
+        if op.onnx_node.op_type == "SlidingWindow":
+            tie_windows(model)
+            est = op.estimate()
+            if est["cycles"] > target_cycles:
+                warnings.append(f"{op.onnx_node.name} needs {est['cycles']} cycles per frame at its MVAU's SIMD "
+                                f"(target {target_cycles})")
+            continue
+        legal = op.fold_params()
+        if not legal:
+            continue
+        best = fastest = None
+        for values in itertools.product(*legal.values()):
+            for p, v in zip(legal, values):
+                op.set_nodeattr(p, v)
+            est = op.estimate()
+            key = (area(est), est["cycles"])
+            if est["cycles"] <= target_cycles and (best is None or key < best[0]):
+                best = (key, values)
+            if fastest is None or (est["cycles"], key[0]) < fastest[0]:
+                fastest = ((est["cycles"], key[0]), values)
+        values = best[1] if best else fastest[1]
+        if best is None:
+            warnings.append(f"{op.onnx_node.name} needs {fastest[0][0]} cycles per frame even fully parallel "
+                            f"(target {target_cycles})")
+        for p, v in zip(legal, values):
+            op.set_nodeattr(p, v)
+    return tie_windows(model), warnings
+
+
+def folding_of(model: ModelWrapper) -> dict[str, dict[str, int]]:
+    """The current folding as a folding-file dict (only ops that fold)."""
+    return {op.onnx_node.name: op.folding() for op in hw_ops(model) if op.fold_params()}

@@ -1,0 +1,58 @@
+"""`bnnforge graph`: a checkpoint -> the streamlined, folded dataflow graph on disk.
+
+Writes GRAPH.onnx (hardware ops in the domain `bnnforge.generator.hwops`; after
+`import bnnforge.generator`, qonnx's execute_onnx runs it), GRAPH.folding.json (the folding
+used, in the format `--fold FILE` reads back) and GRAPH.estimate.json (the cost model).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from qonnx.core.modelwrapper import ModelWrapper
+
+from bnnforge.generator.folding import apply_folding, auto_folding, folding_of, read_folding
+from bnnforge.quant.errors import BnnforgeError
+
+
+def fold(graph: ModelWrapper, fold_spec: str = "auto", target_cycles: int | None = None) -> tuple[ModelWrapper, list[str]]:
+    """Apply `auto` folding (optionally for a target cycles per frame) or a folding file."""
+    if fold_spec == "auto":
+        return auto_folding(graph, target_cycles)
+    if target_cycles is not None:
+        raise BnnforgeError("--target-cycles applies to --fold auto only")
+    return apply_folding(graph, read_folding(Path(fold_spec))), []
+
+
+def companion_paths(out: Path) -> dict[str, Path]:
+    stem = out.with_suffix("") if out.suffix == ".onnx" else out
+    return {"graph": out, "folding": Path(f"{stem}.folding.json"), "estimate": Path(f"{stem}.estimate.json")}
+
+
+def write_graph(ckpt: Path, out: Path, fold_spec: str = "auto", target_cycles: int | None = None) -> dict:
+    """Build, fold and write the dataflow graph of a checkpoint; returns the estimate report."""
+    from bnnforge.generator.dataflow import build_dataflow
+    from bnnforge.generator.estimate import estimate_graph
+    from bnnforge.quant import models
+
+    if fold_spec != "auto":
+        read_folding(Path(fold_spec))  # fail on a bad file before the slow export
+    model = models.load(ckpt)
+    _, graph = build_dataflow(model, batch=1)
+    graph, warnings = fold(graph, fold_spec, target_cycles)
+    report = {"model": model.name, **estimate_graph(graph),
+              "warnings": warnings}
+    paths = companion_paths(Path(out))
+    paths["graph"].parent.mkdir(parents=True, exist_ok=True)
+    partial = {k: p.with_name(p.name + ".partial") for k, p in paths.items()}
+    try:
+        graph.save(str(partial["graph"]))
+        partial["folding"].write_text(json.dumps(folding_of(graph), indent=2) + "\n")
+        partial["estimate"].write_text(json.dumps(report, indent=2) + "\n")
+        for k in paths:
+            partial[k].replace(paths[k])
+    finally:
+        for p in partial.values():
+            p.unlink(missing_ok=True)
+    return report
