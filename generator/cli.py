@@ -88,7 +88,9 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     from bnnforge.generator.estimate import format_estimate
     from bnnforge.generator.graph import companion_paths, write_graph
 
-    report = write_graph(Path(args.ckpt), Path(args.out), args.fold, args.target_cycles)
+    from bnnforge.generator.finn_export import DEFAULT_PART
+
+    report = write_graph(Path(args.ckpt), Path(args.out), args.fold, args.target_cycles, args.part or DEFAULT_PART)
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
@@ -172,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--target-cycles", type=int, default=None,
                     help="auto folding: cycles per frame to meet (default: one input pixel per cycle)")
     sp.add_argument("--clock-mhz", type=float, default=100.0, help="clock for the frames/s figure")
+    sp.add_argument("--part", default=None, help="FPGA part for FINN's estimates (default: xc7z020clg400-1)")
     sp.add_argument("--json", action="store_true", help="print the estimate as JSON")
 
     sp = add("demo", _cmd_demo, "the embedded default, end to end")

@@ -9,14 +9,16 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.core.onnx_exec import execute_onnx
 
 from bnnforge.generator.frontend import export_model
-from bnnforge.generator.lower import LAYOUT_KEY, OUTPUT_FRAC_KEY, lower
+from bnnforge.generator.lower import LAYOUT_KEY, OUTPUT_FRAC_KEY, check_supported, lower
 from bnnforge.generator.streamline import streamline
 from bnnforge.quant.errors import BnnforgeError
 
 
 def build_dataflow(model: torch.nn.Module, batch: int = 1) -> tuple[ModelWrapper, ModelWrapper]:
     """(streamlined graph at batch 1, dataflow graph of hardware ops at `batch`)."""
-    streamlined = streamline(export_model(model, batch=1))
+    graph = export_model(model, batch=1)
+    check_supported(graph)
+    streamlined = streamline(graph)
     return streamlined, lower(streamlined, batch=batch)
 
 

@@ -38,18 +38,25 @@ def _outputs(model: ModelWrapper, name: str) -> list[str]:
 
 
 def format_estimate(report: dict, clock_mhz: float = 100.0) -> str:
-    rows = [("layer", "op", "folding", "LUT", "FF", "BRAM18", "DSP", "cycles")]
+    rows = [("layer", "op", "folding", "LUT", "FF", "BRAM18", "DSP", "cycles", "FINN LUT", "FINN cycles")]
     for layer in report["layers"]:
-        e = layer["estimate"]
+        e, f = layer["estimate"], layer.get("finn_estimate")
         fold = " ".join(f"{k}={v}" for k, v in layer["folding"].items())
-        rows.append((layer["name"], layer["op"], fold, e["lut"], e["ff"], e["bram18"], e["dsp"], e["cycles"]))
+        rows.append((layer["name"], layer["op"], fold, e["lut"], e["ff"], e["bram18"], e["dsp"], e["cycles"],
+                     f["lut"] if f else "-", f["cycles"] if f else "-"))
     t = report["totals"]["estimate"]
-    rows.append(("total", "", "", t["lut"], t["ff"], t["bram18"], t["dsp"], ""))
+    rows.append(("total", "", "", t["lut"], t["ff"], t["bram18"], t["dsp"], "", "", ""))
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(str(v).ljust(w) if i < 3 else str(v).rjust(w) for i, (v, w) in enumerate(zip(r, widths)))
              for r in rows]
     cpf = report["throughput"]["cycles_per_frame_estimate"]
     lat = report["latency"]["cycles_estimate"]
+    both = [row for row in report["layers"] if row.get("finn_estimate")]
+    if both:
+        ours = sum(row["estimate"]["lut"] for row in both)
+        finn = sum(row["finn_estimate"]["lut"] for row in both)
+        lines.append(f"on the {len(both)} layers FINN can build: {ours} LUT estimated here, {finn} by FINN's "
+                     "res_estimation")
     lines.append(f"throughput: {cpf} cycles/frame = {clock_mhz * 1e6 / cpf:.0f} frames/s at {clock_mhz:g} MHz; "
                  f"latency {lat} cycles = {lat / clock_mhz:.1f} us")
     return "\n".join(lines)

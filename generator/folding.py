@@ -69,8 +69,9 @@ def apply_folding(model: ModelWrapper, spec: dict) -> ModelWrapper:
         for p, v in spec.get(name, {}).items():
             if p not in legal:
                 takes = ", ".join(legal) if legal else "no folding parameters"
+                note = f" ({op.fold_note})" if op.fold_note else ""
                 raise BnnforgeError(f"layer {name!r} ({op.onnx_node.op_type}) has no folding parameter {p!r}; "
-                                    f"it takes {takes}")
+                                    f"it takes {takes}{note}")
             if not isinstance(v, int) or v not in legal[p]:
                 raise BnnforgeError(f"layer {name!r} ({op.onnx_node.op_type}): {p}={v!r} is not legal; "
                                     f"{p} must divide {max(legal[p])}: one of {', '.join(map(str, legal[p]))}")

@@ -2,7 +2,9 @@
 
 Writes GRAPH.onnx (hardware ops in the domain `bnnforge.generator.hwops`; after
 `import bnnforge.generator`, qonnx's execute_onnx runs it), GRAPH.folding.json (the folding
-used, in the format `--fold FILE` reads back) and GRAPH.estimate.json (the cost model).
+used, in the format `--fold FILE` reads back), GRAPH.finn.onnx (the same network with
+FINN's HW layers where FINN has them) and GRAPH.estimate.json (our cost model per layer,
+next to FINN's exp_cycles_per_layer / res_estimation for the layers FINN can build).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 
 from qonnx.core.modelwrapper import ModelWrapper
 
+from bnnforge.generator.finn_export import DEFAULT_PART
 from bnnforge.generator.folding import apply_folding, auto_folding, folding_of, read_folding
 from bnnforge.quant.errors import BnnforgeError
 
@@ -27,13 +30,16 @@ def fold(graph: ModelWrapper, fold_spec: str = "auto", target_cycles: int | None
 
 def companion_paths(out: Path) -> dict[str, Path]:
     stem = out.with_suffix("") if out.suffix == ".onnx" else out
-    return {"graph": out, "folding": Path(f"{stem}.folding.json"), "estimate": Path(f"{stem}.estimate.json")}
+    return {"graph": out, "folding": Path(f"{stem}.folding.json"), "finn": Path(f"{stem}.finn.onnx"),
+            "estimate": Path(f"{stem}.estimate.json")}
 
 
-def write_graph(ckpt: Path, out: Path, fold_spec: str = "auto", target_cycles: int | None = None) -> dict:
+def write_graph(ckpt: Path, out: Path, fold_spec: str = "auto", target_cycles: int | None = None,
+                part: str = DEFAULT_PART) -> dict:
     """Build, fold and write the dataflow graph of a checkpoint; returns the estimate report."""
     from bnnforge.generator.dataflow import build_dataflow
     from bnnforge.generator.estimate import estimate_graph
+    from bnnforge.generator.finn_export import finn_estimates, to_finn
     from bnnforge.quant import models
 
     if fold_spec != "auto":
@@ -41,14 +47,18 @@ def write_graph(ckpt: Path, out: Path, fold_spec: str = "auto", target_cycles: i
     model = models.load(ckpt)
     _, graph = build_dataflow(model, batch=1)
     graph, warnings = fold(graph, fold_spec, target_cycles)
-    report = {"model": model.name, **estimate_graph(graph),
-              "warnings": warnings}
+    report = {"model": model.name, "part": part, **estimate_graph(graph), "warnings": warnings}
+    finn_graph = to_finn(graph)
+    finn = finn_estimates(finn_graph, part)
+    for layer in report["layers"]:
+        layer["finn_estimate"] = finn.get(layer["name"])
     paths = companion_paths(Path(out))
     paths["graph"].parent.mkdir(parents=True, exist_ok=True)
     partial = {k: p.with_name(p.name + ".partial") for k, p in paths.items()}
     try:
         graph.save(str(partial["graph"]))
         partial["folding"].write_text(json.dumps(folding_of(graph), indent=2) + "\n")
+        finn_graph.save(str(partial["finn"]))
         partial["estimate"].write_text(json.dumps(report, indent=2) + "\n")
         for k in paths:
             partial[k].replace(paths[k])

@@ -59,7 +59,7 @@ class _Lowering:
     # ---- helpers ----------------------------------------------------------------------
     def fail(self, node, why: str) -> BnnforgeError:  # noqa: ANN001
         return BnnforgeError(f"cannot map layer {node.name!r} ({node.op_type}) to hardware: {why}. "
-                             f"Supported: {', '.join(sorted(RULES))}")
+                             f"Supported: {supported_ops()}")
 
     def init(self, name: str) -> np.ndarray | None:
         return self.src.get_initializer(name)
@@ -450,6 +450,23 @@ RULES = {
     "RPReLU": _slope_rule("RPReLU"), "FPReLU": _slope_rule("FPReLU"), "FixedAvgPool": rule_avgpool,
     "LongShortShift": rule_shift, "Concat": rule_concat, "Slice": rule_slice,
 }
+
+
+# ops with no rule of their own: FINN's streamlining converts or folds them (BipolarQuant,
+# Transpose of weights) or a rule takes them along (BiasRequantize after MatMul)
+_HANDLED_ELSEWHERE = {"BipolarQuant", "Transpose", "Identity", "BiasRequantize"}
+
+
+def supported_ops() -> str:
+    return ", ".join(sorted(set(RULES) | _HANDLED_ELSEWHERE - {"Identity", "Transpose"}))
+
+
+def check_supported(qonnx_graph: ModelWrapper) -> None:
+    """Fail fast, before streamlining, on a layer no rule can map."""
+    for node in qonnx_graph.graph.node:
+        if node.op_type not in RULES and node.op_type not in _HANDLED_ELSEWHERE:
+            raise BnnforgeError(f"cannot map layer {node.name!r} ({node.op_type}) to hardware: no hardware op "
+                                f"implements it. Supported: {supported_ops()}")
 
 
 def lower(streamlined: ModelWrapper, batch: int = 1) -> ModelWrapper:

@@ -86,3 +86,39 @@ def test_demo_writes_summary(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "demo" / "summary.json").read_text())
     assert summary["model"] == "bcdnet-tiny" and summary["accuracy"]["torch"] >= 0.95
     assert summary["accuracy"]["images"] == 360 and summary["ops"]["bops"] > 0
+
+
+def test_graph_writes_an_executable_folded_graph(tmp_path: Path) -> None:
+    import numpy as np
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.core.onnx_exec import execute_onnx
+
+    import bnnforge.generator  # noqa: F401  (resolves the hardware-op domain)
+    from bnnforge.quant.data import load_digits_split
+
+    out = tmp_path / "g.onnx"
+    p = run_cli("graph", str(shipped_checkpoint()), "--out", str(out), "--target-cycles", "256")
+    assert p.returncode == 0, p.stderr
+    assert "frames/s" in p.stdout
+    folding = json.loads((tmp_path / "g.folding.json").read_text())
+    estimate = json.loads((tmp_path / "g.estimate.json").read_text())
+    assert estimate["throughput"]["cycles_per_frame_estimate"] <= 256
+    assert {row["name"] for row in estimate["layers"]} >= set(folding)
+    graph = ModelWrapper(str(out))
+    assert all(n.domain == "bnnforge.generator.hwops" for n in graph.graph.node)
+    model = models.load(shipped_checkpoint())
+    _, _, x, _ = load_digits_split(8)
+    for img in x[:5]:
+        codes = execute_onnx(graph, {"global_in": img.permute(1, 2, 0)[None].numpy()})
+        with torch.no_grad():
+            want = model(img[None]).numpy()
+        assert np.array_equal(codes[graph.graph.output[0].name] / 256.0, want)
+
+
+def test_graph_bad_folding_writes_nothing(tmp_path: Path) -> None:
+    fold = tmp_path / "fold.json"
+    fold.write_text(json.dumps({"BinaryMVAU_0": {"PE": 7}}))
+    p = run_cli("graph", str(shipped_checkpoint()), "--out", str(tmp_path / "g.onnx"), "--fold", str(fold))
+    assert p.returncode == 2
+    assert "BinaryMVAU_0" in p.stderr and "PE=7 is not legal" in p.stderr and "Traceback" not in p.stderr
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["fold.json"]

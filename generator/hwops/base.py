@@ -74,6 +74,9 @@ def as_int(x: np.ndarray) -> np.ndarray:
 class HWOp(CustomOp):
     """Base of all bnnforge hardware ops."""
 
+    # said in folding errors about an op whose parallelism is derived, not chosen
+    fold_note = ""
+
     def get_nodeattr_types(self) -> dict:
         return {
             # output shape (channels last) and element type, fixed by the lowering

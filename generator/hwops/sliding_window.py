@@ -19,6 +19,8 @@ class SlidingWindow(HWOp):
     Input words carry gcd(SIMD, C) channels.
     """
 
+    fold_note = "its SIMD is always the SIMD of the MVAU it feeds"
+
     def get_nodeattr_types(self) -> dict:
         return {
             **super().get_nodeattr_types(),
