@@ -71,6 +71,26 @@ def as_int(x: np.ndarray) -> np.ndarray:
     return r.astype(np.int64)
 
 
+def pack_words(values: np.ndarray, bits: int) -> list[int]:
+    """Pack the last axis of `values` into integers, element i at bits [i*bits, (i+1)*bits),
+    two's complement: the layout of every bnnforge stream word (TDATA, ap_uint)."""
+    v = np.asarray(values, dtype=np.int64)
+    flat = v.reshape(-1, v.shape[-1]) & ((1 << bits) - 1)
+    words = []
+    for row in flat:
+        w = 0
+        for i, e in enumerate(row.tolist()):
+            w |= int(e) << (i * bits)
+        words.append(w)
+    return words
+
+
+def hex_lines(words: list[int], bits: int) -> str:
+    """A $readmemh file: one word per line, zero-padded to the word width."""
+    digits = max(1, (bits + 3) // 4)
+    return "".join(f"{w:0{digits}x}\n" for w in words)
+
+
 class HWOp(CustomOp):
     """Base of all bnnforge hardware ops."""
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from qonnx.core.datatype import DataType
 
-from bnnforge.generator.hwops.base import HWOp, bits_for, divisors, memory_cost
+from bnnforge.generator.hwops.base import HWOp, bits_for, divisors, hex_lines, memory_cost, pack_words
 from bnnforge.quant.fixed_point import np_round_shift
 
 # LUTs per XNOR-popcount input bit: the compressor-tree target of the RTL (issue 4 measures it)
@@ -52,8 +53,8 @@ class _MVAU(HWOp):
         return self.pixels() * self.weight_folds()
 
     def latency(self) -> int:
-        # input register, log2(SIMD) adder-tree stages, accumulator, output register
-        return 3 + math.ceil(math.log2(max(2, self.get_nodeattr("SIMD")))) + self.weight_folds()
+        # the first output word leaves once the first vector's MW/SIMD input words are in
+        return self.get_nodeattr("MW") // self.get_nodeattr("SIMD")
 
     def weight_memory(self, bits_per_weight: int) -> dict[str, int]:
         """Per-lane weight memories; a single fold means constant weights in logic."""
@@ -104,6 +105,70 @@ class BinaryMVAU(_MVAU):
             tap_sums = (2 * w.reshape(mh, k * k, cg) - 1).sum(axis=-1).T  # [k*k, MH]
             dot = dot + (mask.astype(np.int64) @ tap_sums)[None]
         return dot
+
+    # ---- RTL emitter (hw/rtl/bnf_binary_mvau.v) -------------------------------------
+    rtl_top = "bnf_binary_mvau"
+    rtl_files = ("bnf_popcount.v", "bnf_binary_mvau.v")
+
+    def out_width(self) -> int:
+        return DataType[self.get_nodeattr("out_dtype")].bitwidth()
+
+    def border_classes(self) -> tuple[list[int], list[int], list[np.ndarray], list[np.ndarray]]:
+        """Row and column border classes: (class of each output row, of each column, padded
+        kernel rows of each row class, padded kernel columns of each column class)."""
+        k, s, p = (self.get_nodeattr(a) for a in ("kernel", "stride", "pad"))
+        h, w = self.get_nodeattr("ifm_dim")
+        oh, ow = self.out_shape()[1:3]
+
+        def classes(size: int, out: int) -> tuple[list[int], list[np.ndarray]]:
+            idx = np.arange(out)[:, None] * s - p + np.arange(k)[None, :]
+            bad = (idx < 0) | (idx >= size)
+            patterns: list[tuple] = []
+            ids = []
+            for row in map(tuple, bad):
+                if row not in patterns:
+                    patterns.append(row)
+                ids.append(patterns.index(row))
+            return ids, [np.array(pt) for pt in patterns]
+
+        rows, rpat = classes(h, oh)
+        cols, cpat = classes(w, ow)
+        return rows, cols, rpat, cpat
+
+    def rtl_memories(self, w: np.ndarray) -> dict[str, str]:
+        """$readmemh files for bnf_binary_mvau from the weight bits [MH, MW]."""
+        if self.get_nodeattr("groups") != 1:
+            raise NotImplementedError("grouped BinaryMVAU has no RTL yet")
+        mh, mw = self.get_nodeattr("MH"), self.get_nodeattr("MW")
+        pe, simd, k = self.get_nodeattr("PE"), self.get_nodeattr("SIMD"), self.get_nodeattr("kernel")
+        nf, sf, ow_bits = mh // pe, mw // simd, self.out_width()
+        words = w.reshape(nf, pe, sf, simd).transpose(0, 2, 1, 3).reshape(nf * sf, pe * simd)
+        rows, cols, rpat, cpat = self.border_classes()
+        tap_sums = (2 * w.reshape(mh, k * k, mw // (k * k)) - 1).sum(axis=-1)  # [MH, k*k]
+        corr = []
+        for rp in rpat:
+            for cp in cpat:
+                padded = (rp[:, None] | cp[None, :]).reshape(-1)
+                corr.append((tap_sums[:, padded].sum(axis=1) if self.get_nodeattr("pad") else
+                             np.zeros(mh, np.int64)).reshape(nf, pe))
+        corr_words = pack_words(np.concatenate(corr), ow_bits)
+        return {"WEIGHT_FILE": hex_lines(pack_words(words, 1), pe * simd),
+                "CORR_FILE": hex_lines(corr_words, pe * ow_bits),
+                "ROWCLS_FILE": hex_lines(rows, 16), "COLCLS_FILE": hex_lines(cols, 16)}
+
+    def rtl_parameters(self) -> dict[str, int]:
+        rows, cols, rpat, cpat = self.border_classes()
+        oh, ow = self.out_shape()[1:3]
+        return {"MW": self.get_nodeattr("MW"), "MH": self.get_nodeattr("MH"), "PE": self.get_nodeattr("PE"),
+                "SIMD": self.get_nodeattr("SIMD"), "OUT_W": self.out_width(), "OH": oh, "OW": ow,
+                "NROWCLS": len(rpat), "NCOLCLS": len(cpat)}
+
+    def in_words(self, x: np.ndarray) -> list[int]:
+        simd = self.get_nodeattr("SIMD")
+        return pack_words(x.reshape(-1, simd), 1)
+
+    def out_words(self, y: np.ndarray) -> list[int]:
+        return pack_words(y.reshape(-1, self.get_nodeattr("PE")), self.out_width())
 
     def resources(self) -> dict[str, int]:
         pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
