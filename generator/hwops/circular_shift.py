@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bnnforge.generator.hwops.base import HWOp, divisors, memory_cost
+from bnnforge.generator.hwops.base import HWOp, divisors, memory_cost, pack_words
 
 
 def long_short_shift_nhwc(x: np.ndarray, dh: int, dw: int) -> np.ndarray:
@@ -19,33 +19,46 @@ def long_short_shift_nhwc(x: np.ndarray, dh: int, dw: int) -> np.ndarray:
 class LongShortShift(HWOp):
     """Circular shift unit: bits [N, H, W, C] in raster order, C divisible by 4.
 
-    A roll along H by d emits row i from input row (i - d) mod H, so rows must wait in a
-    buffer: the H groups hold a frame's rows of their channels (one bit each), the W groups
-    one row. The estimate counts that buffer, double-buffered to run at full rate.
+    A roll along H by d emits row i from input row (i - d) mod H: row 0 of the +d group
+    needs input row H - d, so about a whole frame must be in before the output can start
+    and stay in while it streams out; one frame of bits (H*W*C) is the least any full-rate
+    implementation buffers. The RTL (hw/rtl/bnf_long_short_shift.v) keeps two frame banks,
+    2*H*W*C bits, so the next frame streams in while this one streams out: no stall at one
+    word of PE channels per cycle, latency one frame. PE divides C/4 (a word stays in one
+    channel group).
     """
+
+    rtl_top = "bnf_long_short_shift"
+    rtl_files = ("bnf_long_short_shift.v",)
 
     def get_nodeattr_types(self) -> dict:
         return {**super().get_nodeattr_types(), "dh": ("i", True, 1), "dw": ("i", True, 1), "PE": ("i", False, 1)}
 
     def fold_params(self) -> dict[str, list[int]]:
-        return {"PE": divisors(self.channels())}
+        return {"PE": divisors(self.channels() // 4)}
 
     def golden(self, x: np.ndarray) -> np.ndarray:
         return long_short_shift_nhwc(x, self.get_nodeattr("dh"), self.get_nodeattr("dw"))
 
     def buffer_bits(self) -> int:
         _, h, w, c = self.out_shape()
-        g = c // 4
-        return 2 * (2 * g * h * w + 2 * g * w)
+        return 2 * h * w * c
 
     def cycles(self) -> int:
         return self.pixels() * self.channels() // self.get_nodeattr("PE")
 
     def latency(self) -> int:
+        return self.cycles()  # the frame is in before its first word leaves
+
+    def rtl_parameters(self) -> dict[str, int]:
         _, h, w, c = self.out_shape()
-        dh = self.get_nodeattr("dh")
-        # the +dh group's first output row is input row H - dh
-        return ((h - dh) * w if dh else w) * c // self.get_nodeattr("PE") + 2
+        return {"H": h, "W": w, "C": c, "PE": self.get_nodeattr("PE"), "DH": self.get_nodeattr("dh"),
+                "DW": self.get_nodeattr("dw")}
+
+    def in_words(self, x: np.ndarray) -> list[int]:
+        return pack_words(x.reshape(-1, self.get_nodeattr("PE")), 1)
+
+    out_words = in_words
 
     def resources(self) -> dict[str, int]:
         pe = self.get_nodeattr("PE")

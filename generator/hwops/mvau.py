@@ -15,6 +15,11 @@ from qonnx.core.datatype import DataType
 from bnnforge.generator.hwops.base import HWOp, bits_for, divisors, hex_lines, memory_cost, pack_words
 from bnnforge.quant.fixed_point import np_round_shift
 
+def _index_bits(depth: int) -> int:
+    """Address width of a memory of `depth` words, as the RTL declares it."""
+    return max(1, (depth - 1).bit_length())
+
+
 # LUTs per XNOR-popcount input bit: the compressor-tree target of the RTL (issue 4 measures it)
 LUT_PER_XNOR_BIT = 1.2
 
@@ -154,7 +159,9 @@ class BinaryMVAU(_MVAU):
         corr_words = pack_words(np.concatenate(corr), ow_bits)
         return {"WEIGHT_FILE": hex_lines(pack_words(words, 1), pe * simd),
                 "CORR_FILE": hex_lines(corr_words, pe * ow_bits),
-                "ROWCLS_FILE": hex_lines(rows, 16), "COLCLS_FILE": hex_lines(cols, 16)}
+                # border-class bases, so the RTL adds instead of multiplying
+                "ROWCLS_FILE": hex_lines([r * len(cpat) * nf for r in rows], _index_bits(len(corr) * nf)),
+                "COLCLS_FILE": hex_lines([c * nf for c in cols], _index_bits(len(corr) * nf))}
 
     def rtl_parameters(self) -> dict[str, int]:
         rows, cols, rpat, cpat = self.border_classes()
