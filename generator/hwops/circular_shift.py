@@ -60,6 +60,16 @@ class LongShortShift(HWOp):
 
     out_words = in_words
 
+    def hls_stream_widths(self) -> tuple[int, int]:
+        from bnnforge.generator.hls import tw
+
+        return tw(self.get_nodeattr("PE")), tw(self.get_nodeattr("PE"))
+
+    def hls_instance(self, weights: None = None) -> tuple[str, str, list, list]:
+        p = self.rtl_parameters()
+        args = [p["H"], p["W"], p["C"], p["PE"], p["DH"], p["DW"], self.hls_stream_widths()[0]]
+        return "bnf_long_short_shift.h", "bnf_long_short_shift", args, []
+
     def resources(self) -> dict[str, int]:
         pe = self.get_nodeattr("PE")
         mem = memory_cost(pe, self.buffer_bits() // pe)

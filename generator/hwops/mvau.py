@@ -170,6 +170,23 @@ class BinaryMVAU(_MVAU):
                 "SIMD": self.get_nodeattr("SIMD"), "OUT_W": self.out_width(), "OH": oh, "OW": ow,
                 "NROWCLS": len(rpat), "NCOLCLS": len(cpat)}
 
+    # ---- HLS emitter (hw/hls/bnf_binary_mvau.h), same memories as the RTL ----------
+    def hls_stream_widths(self) -> tuple[int, int]:
+        from bnnforge.generator.hls import tw
+
+        return tw(self.get_nodeattr("SIMD")), tw(self.get_nodeattr("PE") * self.out_width())
+
+    def hls_instance(self, w: np.ndarray) -> tuple[str, str, list, list]:
+        mems = {k: [int(v, 16) for v in text.split()] for k, text in self.rtl_memories(w).items()}
+        p = self.rtl_parameters()
+        pe, ow_bits = p["PE"], p["OUT_W"]
+        args = [p["MW"], p["MH"], pe, p["SIMD"], ow_bits, p["OH"], p["OW"], p["NROWCLS"] * p["NCOLCLS"],
+                *self.hls_stream_widths()]
+        arrays = [(f"ap_uint<{pe * p['SIMD']}>", "weights", mems["WEIGHT_FILE"]),
+                  (f"ap_uint<{pe * ow_bits}>", "corr", mems["CORR_FILE"]),
+                  ("ap_uint<16>", "rowbase", mems["ROWCLS_FILE"]), ("ap_uint<16>", "colbase", mems["COLCLS_FILE"])]
+        return "bnf_binary_mvau.h", "bnf_binary_mvau", args, arrays
+
     def in_words(self, x: np.ndarray) -> list[int]:
         simd = self.get_nodeattr("SIMD")
         return pack_words(x.reshape(-1, simd), 1)

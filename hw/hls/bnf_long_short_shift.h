@@ -1,0 +1,34 @@
+// bnnforge: BCDNet long-short range circular shift, Vivado/Vitis HLS.
+// Same words and semantics as hw/rtl/bnf_long_short_shift.v: four channel groups rolled by
+// +DH, -DH along H and +DW, -DW along W; one frame is buffered, then streamed out
+// (the RTL double-buffers the frame to overlap frames; here DATAFLOW between two calls
+// would do the same).
+#ifndef BNF_LONG_SHORT_SHIFT_H
+#define BNF_LONG_SHORT_SHIFT_H
+
+#include <ap_int.h>
+#include <hls_stream.h>
+
+template <int H, int W, int C, int PE, int DH, int DW, int TW>
+void bnf_long_short_shift(hls::stream<ap_uint<TW> > &in0_V, hls::stream<ap_uint<TW> > &out0_V) {
+    const int CW = C / PE, GW = C / 4 / PE;
+    static ap_uint<PE> frame[H * W * CW];
+load:
+    for (int i = 0; i < H * W * CW; i++) {
+#pragma HLS PIPELINE II = 1
+        frame[i] = in0_V.read();
+    }
+store:
+    for (int i = 0; i < H * W * CW; i++) {
+#pragma HLS PIPELINE II = 1
+        const int rc = i % CW, pix = i / CW, ry = pix / W, rx = pix % W, group = rc / GW;
+        int sy = ry, sx = rx;
+        if (group == 0) sy = (ry + H - DH) % H;
+        if (group == 1) sy = (ry + DH) % H;
+        if (group == 2) sx = (rx + W - DW) % W;
+        if (group == 3) sx = (rx + DW) % W;
+        out0_V.write(ap_uint<TW>(frame[(sy * W + sx) * CW + rc]));
+    }
+}
+
+#endif
