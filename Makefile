@@ -19,6 +19,8 @@ STAMP  := $(VENV)/.bnnforge-setup.stamp
 RUN_ENV := PATH="$(abspath $(BIN)):$$PATH"
 
 PYTEST_ARGS ?= tests
+# pytest-xdist workers: the two slowest tests (full-size ladders) then run side by side
+PYTEST_WORKERS ?= 2
 DEMO_ARGS   ?=
 
 TORCH_VERSION = $(shell sed -n 's/^torch==\([^[:space:]]*\).*/\1/p' $(LOCK))
@@ -108,7 +110,7 @@ demo: setup
 	$(RUN_ENV) $(BIN)/bnnforge demo $(DEMO_ARGS)
 
 test: setup
-	$(RUN_ENV) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(RUN_ENV) $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 RTL_SOURCES = $(wildcard hw/rtl/*.v hw/rtl/*.sv)
 

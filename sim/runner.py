@@ -53,7 +53,9 @@ def run_stream_test(simulator: str, top: str, sources: list[Path], parameters: d
     _find_tools(simulator)
     key = hashlib.sha1(json.dumps([simulator, top, sorted(map(str, sources)), parameters],
                                   sort_keys=True, default=str).encode()).hexdigest()[:12]
-    build_dir = Path(build_root) / f"{simulator}_{top}_{key}"
+    # one build per pytest-xdist worker: two workers never build into the same directory
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    build_dir = Path(build_root) / worker / f"{simulator}_{top}_{key}"
     runner = get_runner(simulator)
     build_args = ["-Wno-fatal", "--x-assign", "unique"] if simulator == "verilator" else []
     runner.build(sources=[str(s) for s in sources], hdl_toplevel=top, parameters=parameters,

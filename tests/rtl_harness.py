@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +24,12 @@ def run_op_rtl(op, simulator: str, inputs: list[np.ndarray], weights: np.ndarray
     mem_dir.mkdir(parents=True, exist_ok=True)
     for name, text in mems.items():
         path = mem_dir / f"{name.lower()}.mem"
-        path.write_text(text)
+        if not path.exists():  # content-addressed; written atomically for parallel workers
+            tmp = path.with_name(f"{path.name}.{os.getpid()}")
+            tmp.write_text(text)
+            tmp.replace(path)
         params[name] = f'"{path}"'  # a Verilog string literal for -P / -G
-    in_words = op.in_words(*inputs) if len(inputs) == 1 else op.in_words(*inputs)
+    in_words = op.in_words(*inputs)
     streams = in_words if isinstance(in_words, dict) else {in_port(0): in_words}
     out_words = op.out_words(expected)
     vectors = {"inputs": streams, "outputs": {out_port(0): out_words}, "stall": stall, "seed": seed,

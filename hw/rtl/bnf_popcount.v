@@ -5,12 +5,15 @@
 // splits the 3-bit counts by weight: the 1s bits, the 2s bits and the 4s bits of all
 // groups form three new vectors. Compressing by column like this costs about one LUT per
 // input bit, where an adder tree of whole 3-bit numbers costs 1.5-2. When the vectors are
-// at most six bits long, their counts are shifted by their accumulated weight and summed.
+// at most six bits long, their counts are shifted by their accumulated weight and summed
+// by a balanced adder tree.
 `default_nettype none
 
+// Needs bnf_count6.v.
 module bnf_popcount #(
     parameter integer N = 64,
-    parameter integer W = $clog2(N + 1)     // output width
+    parameter integer W = $clog2(N + 1),    // output width
+    parameter [N-1:0] INVERT = {N{1'b0}}    // count ~bits[i] where set: constant-weight XNOR
 ) (
     input  wire [N-1:0] bits,
     output wire [W-1:0] count
@@ -52,7 +55,7 @@ module bnf_popcount #(
     localparam integer LEN = len_at(L);
     localparam integer NV = pow3(L);
 
-    genvar l, p, g, i;
+    genvar l, p, g;
     generate
         for (l = 0; l <= L; l = l + 1) begin : g_lvl
             localparam integer VLEN = len_at(l);
@@ -63,16 +66,13 @@ module bnf_popcount #(
                 localparam integer PLEN = len_at(l - 1);
                 for (p = 0; p < pow3(l - 1); p = p + 1) begin : g_parent
                     for (g = 0; g < VLEN; g = g + 1) begin : g_six
-                        wire [5:0] six;
-                        for (i = 0; i < 6; i = i + 1) begin : g_bit
-                            if (6 * g + i < PLEN) begin : g_real
-                                assign six[i] = g_lvl[l-1].vec[p*PLEN + 6*g + i];
-                            end else begin : g_pad
-                                assign six[i] = 1'b0;
-                            end
-                        end
-                        wire [2:0] c = {2'b00, six[0]} + {2'b00, six[1]} + {2'b00, six[2]}
-                                     + {2'b00, six[3]} + {2'b00, six[4]} + {2'b00, six[5]};
+                        // the last group of a vector may be short: count only real bits
+                        localparam integer K = PLEN - 6 * g < 6 ? PLEN - 6 * g : 6;
+                        localparam [N+5:0] INV_ALL = {6'b0, INVERT};
+                        localparam [5:0] INV6 = l == 1 ? INV_ALL[6*g +: 6] : 6'b0;
+                        wire [2:0] c;
+                        bnf_count6 #(.K(K), .INV(INV6[K-1:0])) u_count6 (
+                            .bits(g_lvl[l-1].vec[p*PLEN + 6*g +: K]), .count(c));
                         assign vec[(3*p + 0)*VLEN + g] = c[0];
                         assign vec[(3*p + 1)*VLEN + g] = c[1];
                         assign vec[(3*p + 2)*VLEN + g] = c[2];
@@ -82,20 +82,41 @@ module bnf_popcount #(
         end
     endgenerate
 
-    // last level: NV vectors of at most six bits, each with its own weight
-    wire [NV*LEN-1:0] last = g_lvl[L].vec;
-    reg [31:0] total;
-    integer j, k;
-    always @(*) begin
-        total = 32'd0;
-        for (j = 0; j < NV; j = j + 1)
-            for (k = 0; k < LEN; k = k + 1)
-                total = total + ({31'd0, last[j*LEN + k]} << shift_of(j));
-    end
-    assign count = total[W-1:0];
-    // verilator lint_off UNUSEDSIGNAL
-    wire unused_high = |total[31:W];
-    // verilator lint_on UNUSEDSIGNAL
+    // last level: NV vectors of at most six bits. Each is counted (three LUT6) and the
+    // counts, shifted by their accumulated weight, are summed by a balanced adder tree.
+    localparam integer T = tree_levels(0);
+    function integer tree_levels(input integer unused);
+        begin
+            tree_levels = 0;
+            while ((1 << tree_levels) < NV) tree_levels = tree_levels + 1;
+        end
+    endfunction
+
+    genvar t, n;
+    generate
+        for (t = 0; t <= T; t = t + 1) begin : g_sum
+            localparam integer NODES = (NV + (1 << t) - 1) >> t;
+            wire [W*NODES-1:0] node;
+            for (n = 0; n < NODES; n = n + 1) begin : g_node
+                if (t == 0) begin : g_leaf
+                    localparam [N+5:0] INV_ALL = {6'b0, INVERT};
+                    localparam [5:0] INV6 = L == 0 ? INV_ALL[5:0] : 6'b0;
+                    wire [2:0] c;
+                    bnf_count6 #(.K(LEN), .INV(INV6[LEN-1:0])) u_count6 (.bits(g_lvl[L].vec[n*LEN +: LEN]), .count(c));
+                    wire [W+2:0] wide = {{W{1'b0}}, c} << shift_of(n);
+                    assign node[n*W +: W] = wide[W-1:0];
+                    // verilator lint_off UNUSEDSIGNAL
+                    wire unused_high = |wide[W+2:W];
+                    // verilator lint_on UNUSEDSIGNAL
+                end else if (2 * n + 1 < ((NV + (1 << (t - 1)) - 1) >> (t - 1))) begin : g_add
+                    assign node[n*W +: W] = g_sum[t-1].node[2*n*W +: W] + g_sum[t-1].node[(2*n+1)*W +: W];
+                end else begin : g_pass
+                    assign node[n*W +: W] = g_sum[t-1].node[2*n*W +: W];
+                end
+            end
+        end
+    endgenerate
+    assign count = g_sum[T].node[W-1:0];
 endmodule
 
 `default_nettype wire

@@ -11,7 +11,8 @@ module bnf_xnor_popcount #(
     input  wire [N-1:0] x,
     output wire [W-1:0] count
 );
-    bnf_popcount #(.N(N), .W(W)) u_count (.bits(x ~^ WEIGHTS), .count(count));
+    // xnor(x, w) = x where w = 1, ~x where w = 0: inversions ride in the counters' LUTs
+    bnf_popcount #(.N(N), .W(W), .INVERT(~WEIGHTS)) u_count (.bits(x), .count(count));
 endmodule
 
 `default_nettype wire

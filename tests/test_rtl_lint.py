@@ -1,0 +1,56 @@
+"""Every RTL module is accepted by Verilator --lint-only -Wall (clean), Icarus and Yosys,
+for the parameter sets the simulation tests use."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bnnforge.sim.runner import rtl_sources
+
+VENV_BIN = str(Path(sys.executable).parent)
+CONFIGS = [
+    ("bnf_popcount", ("bnf_count6.v", "bnf_popcount.v"), {"N": 1}),
+    ("bnf_popcount", ("bnf_count6.v", "bnf_popcount.v"), {"N": 7}),
+    ("bnf_popcount", ("bnf_count6.v", "bnf_popcount.v"), {"N": 1024}),
+    ("bnf_binary_mvau", ("bnf_count6.v", "bnf_popcount.v", "bnf_binary_mvau.v"),
+     {"MW": 36, "MH": 6, "PE": 3, "SIMD": 12, "OUT_W": 7, "OH": 5, "OW": 5, "NROWCLS": 3, "NCOLCLS": 3}),
+    ("bnf_binary_mvau", ("bnf_count6.v", "bnf_popcount.v", "bnf_binary_mvau.v"),
+     {"MW": 16, "MH": 8, "PE": 8, "SIMD": 16, "OUT_W": 6, "OH": 4, "OW": 4}),
+    ("bnf_long_short_shift", ("bnf_long_short_shift.v",), {"H": 7, "W": 4, "C": 4, "PE": 1, "DH": 3, "DW": 2}),
+    ("bnf_long_short_shift", ("bnf_long_short_shift.v",), {"H": 8, "W": 8, "C": 16, "PE": 4, "DH": 4, "DW": 4}),
+]
+
+
+def tool(name: str) -> str:
+    exe = shutil.which(name) or shutil.which(name, path=VENV_BIN)
+    assert exe, f"{name} not installed (make setup)"
+    return exe
+
+
+@pytest.mark.parametrize("top,files,params", CONFIGS, ids=[f"{c[0]}-{i}" for i, c in enumerate(CONFIGS)])
+def test_verilator_lint_wall_clean(top: str, files: tuple, params: dict) -> None:
+    cmd = [tool("verilator"), "--lint-only", "-Wall", "--top-module", top,
+           *[f"-G{k}={v}" for k, v in params.items()], *map(str, rtl_sources(*files))]
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    assert run.returncode == 0 and "%Warning" not in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize("top,files,params", CONFIGS, ids=[f"{c[0]}-{i}" for i, c in enumerate(CONFIGS)])
+def test_icarus_elaborates(top: str, files: tuple, params: dict, tmp_path: Path) -> None:
+    cmd = [tool("iverilog"), "-g2012", "-o", str(tmp_path / "a.vvp"), "-s", top,
+           *[f"-P{top}.{k}={v}" for k, v in params.items()], *map(str, rtl_sources(*files))]
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+
+
+def test_yosys_constant_weight_popcount_meets_1_2_lut_per_bit_at_1024() -> None:
+    from bnnforge.generator.synth import synth_xilinx
+
+    res = synth_xilinx("bnf_xnor_popcount", rtl_sources("bnf_count6.v", "bnf_popcount.v", "bnf_xnor_popcount.v"),
+                       {"N": 1024, "WEIGHTS": "1024'h" + "3c96a5f0" * 32}, timeout=900)
+    assert 0 < res["lut"] <= 1.2 * 1024, res
