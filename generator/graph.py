@@ -38,16 +38,23 @@ def write_graph(ckpt: Path, out: Path, fold_spec: str = "auto", target_cycles: i
                 part: str = DEFAULT_PART) -> dict:
     """Build, fold and write the dataflow graph of a checkpoint; returns the estimate report."""
     from bnnforge.generator.dataflow import build_dataflow
-    from bnnforge.generator.estimate import estimate_graph
-    from bnnforge.generator.finn_export import finn_estimates, to_finn
     from bnnforge.quant import models
 
     if fold_spec != "auto":
         read_folding(Path(fold_spec))  # fail on a bad file before the slow export
     model = models.load(ckpt)
     _, graph = build_dataflow(model, batch=1)
+    return save_graph(model.name, graph, out, fold_spec, target_cycles, part)
+
+
+def save_graph(model_name: str, graph: ModelWrapper, out: Path, fold_spec: str = "auto",
+               target_cycles: int | None = None, part: str = DEFAULT_PART) -> dict:
+    """Fold a dataflow graph, estimate it (ours and FINN's) and write the files atomically."""
+    from bnnforge.generator.estimate import estimate_graph
+    from bnnforge.generator.finn_export import finn_estimates, to_finn
+
     graph, warnings = fold(graph, fold_spec, target_cycles)
-    report = {"model": model.name, "part": part, **estimate_graph(graph), "warnings": warnings}
+    report = {"model": model_name, "part": part, **estimate_graph(graph), "warnings": warnings}
     finn_graph = to_finn(graph)
     finn = finn_estimates(finn_graph, part)
     for layer in report["layers"]:

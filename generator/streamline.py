@@ -18,6 +18,8 @@ requantizers in front of the context maps and the classifier therefore stay Quan
 
 from __future__ import annotations
 
+import logging
+
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.transformation.general import GiveReadableTensorNames, GiveUniqueNodeNames
 from qonnx.transformation.infer_datatypes import InferDataTypes
@@ -36,7 +38,14 @@ def streamline(model: ModelWrapper, full: bool = False) -> ModelWrapper:
     from finn.transformation.streamline.absorb import AbsorbAddIntoMultiThreshold
     from qonnx.transformation.general import ConvertSubToAdd
 
-    model = model.transform(ConvertQONNXtoFINN(filter_function=_bipolar_only))
+    # FINN logs a warning for every Quant node the filter keeps, which is all of them on purpose
+    finn_log = logging.getLogger("finn_logger")
+    level = finn_log.level
+    finn_log.setLevel(logging.ERROR)
+    try:
+        model = model.transform(ConvertQONNXtoFINN(filter_function=_bipolar_only))
+    finally:
+        finn_log.setLevel(level)
     passes = [Streamline()] if full else [ConvertSubToAdd(), AbsorbAddIntoMultiThreshold(), InferDataTypes()]
     for t in passes:
         model = model.transform(t)
