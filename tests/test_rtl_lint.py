@@ -23,6 +23,8 @@ CONFIGS = [
      {"MW": 16, "MH": 8, "PE": 8, "SIMD": 16, "OUT_W": 6, "OH": 4, "OW": 4}),
     ("bnf_long_short_shift", ("bnf_long_short_shift.v",), {"H": 7, "W": 4, "C": 4, "PE": 1, "DH": 3, "DW": 2}),
     ("bnf_long_short_shift", ("bnf_long_short_shift.v",), {"H": 8, "W": 8, "C": 16, "PE": 4, "DH": 4, "DW": 4}),
+    ("bnf_thresholding", ("bnf_thresholding.v",), {"C": 16, "PE": 4, "IN_W": 16}),
+    ("bnf_thresholding", ("bnf_thresholding.v",), {"C": 5, "PE": 1, "IN_W": 9}),
 ]
 
 

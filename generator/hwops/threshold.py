@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bnnforge.generator.hwops.base import ElementwiseOp, memory_cost
+from bnnforge.generator.hwops.base import ElementwiseOp, hex_lines, memory_cost, pack_words
 
 
 class Thresholding(ElementwiseOp):
@@ -24,6 +24,42 @@ class Thresholding(ElementwiseOp):
 
     def param_bits(self) -> int:
         return self.get_nodeattr("in_bits")
+
+    def latency(self) -> int:
+        return 1  # one register slice
+
+    # ---- RTL and HLS emitters (bnf_thresholding.v / .h) ------------------------------
+    rtl_top = "bnf_thresholding"
+    rtl_files = ("bnf_thresholding.v",)
+
+    def _threshold_words(self, t: np.ndarray) -> list[int]:
+        ib, pe = self.get_nodeattr("in_bits"), self.get_nodeattr("PE")
+        # a threshold beyond the input range behaves like the range's end + 1 or its start
+        t = np.clip(np.asarray(t, np.int64), -(1 << (ib - 1)), 1 << (ib - 1))
+        return pack_words(t.reshape(-1, pe), ib + 1)
+
+    def rtl_memories(self, t: np.ndarray) -> dict[str, str]:
+        return {"THRESH_FILE": hex_lines(self._threshold_words(t), self.get_nodeattr("PE") * (self.get_nodeattr("in_bits") + 1))}
+
+    def rtl_parameters(self) -> dict[str, int]:
+        return {"C": self.channels(), "PE": self.get_nodeattr("PE"), "IN_W": self.get_nodeattr("in_bits")}
+
+    def in_words(self, x: np.ndarray) -> list[int]:
+        return pack_words(x.reshape(-1, self.get_nodeattr("PE")), self.get_nodeattr("in_bits"))
+
+    def out_words(self, y: np.ndarray) -> list[int]:
+        return pack_words(y.reshape(-1, self.get_nodeattr("PE")), 1)
+
+    def hls_stream_widths(self) -> tuple[int, int]:
+        from bnnforge.generator.hls import tw
+
+        return tw(self.get_nodeattr("PE") * self.get_nodeattr("in_bits")), tw(self.get_nodeattr("PE"))
+
+    def hls_instance(self, t: np.ndarray) -> tuple[str, str, list, list]:
+        pe, ib = self.get_nodeattr("PE"), self.get_nodeattr("in_bits")
+        args = [self.channels(), pe, ib, self.pixels() * self.out_shape()[0], *self.hls_stream_widths()]
+        return "bnf_thresholding.h", "bnf_thresholding", args, [(f"ap_uint<{pe * (ib + 1)}>", "thresholds",
+                                                                self._threshold_words(t))]
 
 
 class DynamicSign(ElementwiseOp):

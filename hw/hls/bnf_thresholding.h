@@ -1,0 +1,28 @@
+// bnnforge: per-channel sign of the fixed-point stream (bit = x >= t), Vivado/Vitis HLS.
+// Same words as hw/rtl/bnf_thresholding.v.
+#ifndef BNF_THRESHOLDING_H
+#define BNF_THRESHOLDING_H
+
+#include <ap_int.h>
+#include <hls_stream.h>
+
+template <int C, int PE, int IN_W, int PIXELS, int IN_TW, int OUT_TW>
+void bnf_thresholding(hls::stream<ap_uint<IN_TW> > &in0_V, hls::stream<ap_uint<OUT_TW> > &out0_V,
+                      const ap_uint<PE *(IN_W + 1)> thresholds[C / PE]) {
+words:
+    for (int i = 0; i < PIXELS * (C / PE); i++) {
+#pragma HLS PIPELINE II = 1
+        const ap_uint<IN_TW> x = in0_V.read();
+        const ap_uint<PE *(IN_W + 1)> t = thresholds[i % (C / PE)];
+        ap_uint<OUT_TW> bits = 0;
+        for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+            const ap_int<IN_W> xp = x(p * IN_W + IN_W - 1, p * IN_W);
+            const ap_int<IN_W + 1> tp = t(p * (IN_W + 1) + IN_W, p * (IN_W + 1));
+            bits[p] = xp >= tp;
+        }
+        out0_V.write(bits);
+    }
+}
+
+#endif
