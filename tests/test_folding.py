@@ -103,3 +103,22 @@ def test_unsupported_layer_is_named_with_what_is_supported() -> None:
     graph = export_model(models.create("reactnet-r18", input_size=32))
     with pytest.raises(BnnforgeError, match=r"'MaxPool_0' \(MaxPool\).*Supported: .*LongShortShift"):
         check_supported(graph)
+
+
+def test_finn_export_uses_finn_layers_and_agrees_on_mvau_cycles(graph) -> None:  # noqa: ANN001
+    from bnnforge.generator.finn_export import FINN_DOMAIN, finn_estimates, to_finn
+
+    g, _ = auto_folding(graph, 500)
+    finn_graph = to_finn(g)
+    finn_ops = {n.op_type for n in finn_graph.graph.node if n.domain == FINN_DOMAIN}
+    assert {"MVAU", "ConvolutionInputGenerator", "FMPadding", "ElementwiseAdd", "DuplicateStreams"} <= finn_ops
+    # what FINN has no layer for stays a bnnforge op
+    assert any(n.op_type == "LongShortShift" for n in finn_graph.graph.node)
+    finn = finn_estimates(finn_graph)
+    ours = {row["name"]: row for row in estimate_graph(g)["layers"]}
+    mvaus = [name for name, row in ours.items() if row["op"] == "BinaryMVAU" and finn.get(name)]
+    assert mvaus
+    for name in mvaus:  # same folding, same schedule: FINN's expected cycles are ours
+        assert finn[name]["cycles"] == ours[name]["estimate"]["cycles"]
+        assert finn[name]["lut"] > 0
+    assert finn[next(n for n in ours if ours[n]["op"] == "LongShortShift")] is None
