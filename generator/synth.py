@@ -49,12 +49,13 @@ def synth_xilinx(top: str, sources: list[Path], parameters: dict | None = None, 
             shutil.copy(src, tmp)
         for name, text in (files or {}).items():
             (Path(tmp) / name).write_text(text)
-        chparams = " ".join(f'-set {k} "{v}"' if isinstance(v, str) else f"-set {k} {v}"
+        # deferred reading: $readmemh runs when chparam elaborates the top with its file names
+        chparams = " ".join(f'-set {k} "{v}"' if isinstance(v, str) and "'" not in v else f"-set {k} {v}"
                             for k, v in (parameters or {}).items())
-        script = [f"read_verilog {' '.join(Path(s).name for s in sources)}"]
+        script = [f"read_verilog -defer {' '.join(Path(s).name for s in sources)}"]
         if chparams:
             script.append(f"chparam {chparams} {top}")
-        script += [f"synth_xilinx -family xc7 -top {top}", "tee -q -o stat.txt stat"]
+        script += [f"hierarchy -top {top}", f"synth_xilinx -family xc7 -top {top}", "tee -q -o stat.txt stat"]
         (Path(tmp) / "synth.ys").write_text("\n".join(script) + "\n")
         start = time.monotonic()
         try:
