@@ -17,7 +17,6 @@ from pathlib import Path
 from bnnforge.quant.errors import BnnforgeError
 
 SIMULATORS = ("icarus", "verilator")
-RTL_DIR = Path(__file__).resolve().parent.parent / "hw" / "rtl"
 
 
 def rtl_sources(*names: str) -> list[Path]:

@@ -40,7 +40,6 @@ def build_case(name: str, frames: int, seed: int):  # noqa: ANN201
 @pytest.mark.parametrize("simulator", ["icarus", "verilator"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_binary_mvau_rtl_random_stalls(case: str, simulator: str) -> None:
-    h, w, *_ = CASES[case]
     mvau, x, weights, want = build_case(case, frames=max(2, -(-1000 // (mvau_pixels(case)))), seed=7)
     assert len(x.reshape(-1, x.shape[-1])) >= 1000  # at least 1000 random input vectors
     run_op_rtl(mvau, simulator, [x], weights, want, stall=0.3, seed=11)
@@ -54,7 +53,6 @@ def mvau_pixels(case: str) -> int:
 @pytest.mark.parametrize("case", list(CASES))
 def test_binary_mvau_rtl_cycles_equal_cost_model(case: str) -> None:
     frames = 3
-    mvau, x, weights, want = build_case(case, frames=1, seed=3)
     mvau, x, weights, want = build_case(case, frames=frames, seed=3)
     stamps = run_op_rtl(mvau, "verilator", [x], weights, want, stall=0.0)["stamps"]
     outs, ins = stamps["out0_V"], stamps["in0_V"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bnnforge.generator.hwops.base import ElementwiseOp, bits_for
+from bnnforge.generator.hwops.base import ElementwiseOp
 from bnnforge.quant.fixed_point import np_round_shift
 
 
@@ -52,6 +52,3 @@ class FixedAffine(ElementwiseOp):
     def param_bits(self) -> int:
         return self.get_nodeattr("branches") * self.get_nodeattr("gain_bits") + 6 + 24
 
-
-def dot_bits(mw: int) -> int:
-    return bits_for(-mw, mw)

@@ -56,12 +56,6 @@ def bits_for(lo: int, hi: int) -> int:
     return max(int(hi).bit_length(), int(-lo - 1).bit_length()) + 1
 
 
-def int_datatype(lo: int, hi: int) -> DataType:
-    if lo >= 0:
-        return DataType[f"UINT{bits_for(lo, hi)}"] if hi > 1 else DataType["BINARY"]
-    return DataType[f"INT{bits_for(lo, hi)}"]
-
-
 def as_int(x: np.ndarray) -> np.ndarray:
     """Integer codes of an execution-context tensor (asserts they are integers)."""
     a = np.asarray(x, dtype=np.float64)
