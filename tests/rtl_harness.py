@@ -16,7 +16,10 @@ BUILD_ROOT = Path(__file__).resolve().parent.parent / ".sim_build"
 
 def run_op_rtl(op, simulator: str, inputs: list[np.ndarray], weights: np.ndarray | None, expected: np.ndarray,
                stall: float, seed: int = 0) -> dict:  # noqa: ANN001
-    """Drive the op's RTL with `inputs` (golden-model tensors), compare with `expected`."""
+    """Drive the op's RTL with `inputs` (golden-model tensors), compare with `expected`.
+
+    `op.in_words` / `op.out_words` return one word list (ports in0_V / out0_V) or a dict
+    {port: words} for ops with several streams."""
     params = dict(op.rtl_parameters())
     mems = op.rtl_memories(weights) if weights is not None else {}
     digest = hashlib.sha1("".join(sorted(mems.values())).encode()).hexdigest()[:12]
@@ -32,6 +35,7 @@ def run_op_rtl(op, simulator: str, inputs: list[np.ndarray], weights: np.ndarray
     in_words = op.in_words(*inputs)
     streams = in_words if isinstance(in_words, dict) else {in_port(0): in_words}
     out_words = op.out_words(expected)
-    vectors = {"inputs": streams, "outputs": {out_port(0): out_words}, "stall": stall, "seed": seed,
-               "timeout_cycles": 50 * (sum(map(len, streams.values())) + len(out_words)) + 1000}
+    outs = out_words if isinstance(out_words, dict) else {out_port(0): out_words}
+    vectors = {"inputs": streams, "outputs": outs, "stall": stall, "seed": seed,
+               "timeout_cycles": 50 * (sum(map(len, streams.values())) + sum(map(len, outs.values()))) + 1000}
     return run_stream_test(simulator, op.rtl_top, rtl_sources(*op.rtl_files), params, vectors, BUILD_ROOT)
