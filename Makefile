@@ -50,14 +50,16 @@ $(STAMP): $(LOCK) pyproject.toml
 	touch $@
 	@echo "setup done: $(VENV) ready"
 
-# Icarus Verilog (and the C++ compiler Verilator and HLS C-simulation need) from apt,
+# Icarus Verilog (and the C++ compiler Verilator and HLS C-simulation need, and ccache so
+# the Verilator runtime compiles once, not once per simulation build) from apt,
 # only when missing, so that an already provisioned machine needs no root.
 _system_tools:
 	@missing=""; \
 	command -v iverilog >/dev/null 2>&1 || missing="$$missing iverilog"; \
 	command -v g++ >/dev/null 2>&1 || missing="$$missing g++"; \
 	command -v perl >/dev/null 2>&1 || missing="$$missing perl"; \
-	if [ -z "$$missing" ]; then echo "system tools present: iverilog g++ perl"; exit 0; fi; \
+	command -v ccache >/dev/null 2>&1 || missing="$$missing ccache"; \
+	if [ -z "$$missing" ]; then echo "system tools present: iverilog g++ perl ccache"; exit 0; fi; \
 	if [ "$$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
 	  echo "error: missing system packages:$$missing" >&2; \
 	  echo "       install them as root (Debian/Ubuntu: apt-get install -y$$missing)" >&2; \

@@ -55,6 +55,10 @@ def run_stream_test(simulator: str, top: str, sources: list[Path], parameters: d
     # one build per pytest-xdist worker: two workers never build into the same directory
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     build_dir = Path(build_root) / worker / f"{simulator}_{top}_{key}"
+    if simulator == "verilator" and shutil.which("ccache"):
+        # every build recompiles Verilator's and cocotb's runtime (most of a build's time):
+        # ccache compiles them once per machine
+        os.environ.setdefault("OBJCACHE", "ccache")
     runner = get_runner(simulator)
     build_args = ["-Wno-fatal", "--x-assign", "unique"] if simulator == "verilator" else []
     runner.build(sources=[str(s) for s in sources], hdl_toplevel=top, parameters=parameters,

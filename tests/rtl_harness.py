@@ -39,3 +39,32 @@ def run_op_rtl(op, simulator: str, inputs: list[np.ndarray], weights: np.ndarray
     vectors = {"inputs": streams, "outputs": outs, "stall": stall, "seed": seed,
                "timeout_cycles": 50 * (sum(map(len, streams.values())) + sum(map(len, outs.values()))) + 1000}
     return run_stream_test(simulator, op.rtl_top, rtl_sources(*op.rtl_files), params, vectors, BUILD_ROOT)
+
+
+def assert_cycles(op, stamps: dict, frames: int) -> None:  # noqa: ANN001
+    """With no stalls: successive frames end op.cycles() apart (the initiation interval)
+    and the first output word leaves op.latency() cycles after the first input word."""
+    outs = stamps[out_port(0)]
+    first_in = min(words[0] for port, words in stamps.items() if port.startswith("in") and words)
+    per_frame = len(outs) // frames
+    ends = [outs[(f + 1) * per_frame - 1] for f in range(frames)]
+    ii = {ends[f + 1] - ends[f] for f in range(frames - 1)}
+    assert ii == {op.cycles()}, f"{op.onnx_node.op_type}: frames end {sorted(ii)} cycles apart, model {op.cycles()}"
+    assert outs[0] - first_in == op.latency(), \
+        f"{op.onnx_node.op_type}: latency {outs[0] - first_in}, model {op.latency()}"
+
+
+def verify_op_rtl(build, simulator: str, stall_frames: int, seed: int = 0, timed_frames: int = 3) -> None:  # noqa: ANN001
+    """The standard RTL check of one op and parameter set.
+
+    `build(frames, seed)` returns (op, inputs, weights, expected); it must draw the
+    op's parameters (weights, thresholds) independently of `seed`, so both runs below share
+    one simulator build. Random stalls: `stall_frames` frames with 30% TVALID gaps and
+    TREADY backpressure, every word compared. On Verilator also a stall-free run whose
+    handshake times must match the cost model (`assert_cycles`)."""
+    op, inputs, weights, want = build(stall_frames, seed)
+    run_op_rtl(op, simulator, inputs, weights, want, stall=0.3, seed=seed + 1)
+    if simulator == "verilator":
+        op, inputs, weights, want = build(timed_frames, seed + 2)
+        stamps = run_op_rtl(op, simulator, inputs, weights, want, stall=0.0)["stamps"]
+        assert_cycles(op, stamps, timed_frames)
