@@ -9,7 +9,8 @@ from bnnforge.generator.hwops.add import EmbeddingAdd, Requantize, ResidualAdd
 from bnnforge.generator.hwops.affine import FixedAffine
 from bnnforge.generator.hwops.base import DOMAIN, HWOp
 from bnnforge.generator.hwops.circular_shift import LongShortShift
-from bnnforge.generator.hwops.mvau import BinaryMVAU, IntMVAU
+from bnnforge.generator.hwops.int_mvau import IntMVAU
+from bnnforge.generator.hwops.mvau import BinaryMVAU
 from bnnforge.generator.hwops.pool import AvgPool
 from bnnforge.generator.hwops.sliding_window import SlidingWindow
 from bnnforge.generator.hwops.streams import ChannelSlice, Concat, Duplicate
