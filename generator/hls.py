@@ -102,15 +102,22 @@ def csim(op, name: str, in_words: list[int] | dict[str, list[int]], frames: int,
          weights=None) -> list[int] | dict[str, list[int]]:  # noqa: ANN001
     """Compile the layer with g++ and run it on `frames` frames; returns the output words
     (a dict by port when the op has several output streams, like `op.out_words`)."""
-    gxx = shutil.which("g++")
-    if gxx is None:
-        raise BnnforgeError("g++ not found; `make setup` installs it (see `bnnforge doctor`)")
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     params, top = top_source(op, name, weights)
     (workdir / f"{name}_params.h").write_text(params)
     (workdir / f"{name}.cpp").write_text(top)
     ins, outs = stream_ports(op)
+    return run_csim(workdir, name, ins, outs, in_words, frames)
+
+
+def run_csim(workdir: Path, name: str, ins: list[tuple[str, int]], outs: list[tuple[str, int]],
+             in_words: list[int] | dict[str, list[int]], frames: int) -> list[int] | dict[str, list[int]]:
+    """Compile `workdir`/`name`.cpp (a top function with these stream ports) with a driver
+    calling it once per frame, run it on `in_words`, return the output words."""
+    gxx = shutil.which("g++")
+    if gxx is None:
+        raise BnnforgeError("g++ not found; `make setup` installs it (see `bnnforge doctor`)")
     (workdir / "tb.cpp").write_text(_tb_source(name, ins, outs, frames))
     streams = in_words if isinstance(in_words, dict) else {ins[0][0]: in_words}
     for port, _ in ins:

@@ -68,3 +68,48 @@ def verify_op_rtl(build, simulator: str, stall_frames: int, seed: int = 0, timed
         op, inputs, weights, want = build(timed_frames, seed + 2)
         stamps = run_op_rtl(op, simulator, inputs, weights, want, stall=0.0)["stamps"]
         assert_cycles(op, stamps, timed_frames)
+
+
+def graph_io_ops(model) -> tuple[list, list]:  # noqa: ANN001
+    """(consumer op of each graph input, producer op of each graph output): they pack the
+    top's stream words."""
+    from qonnx.custom_op.registry import getCustomOp
+
+    ins = [getCustomOp(next(n for n in model.graph.node if i.name in n.input)) for i in model.graph.input]
+    outs = [getCustomOp(next(n for n in model.graph.node if o.name in n.output)) for o in model.graph.output]
+    return ins, outs
+
+
+def _pack(op, arr: np.ndarray, which: str, tensor: str) -> list[int]:  # noqa: ANN001
+    """Words of one tensor as the op packs it on the port carrying `tensor`."""
+    node = op.onnx_node
+    if which == "in":
+        if node.input[0] != tensor:
+            raise NotImplementedError(f"graph input {tensor} feeds a second port of {node.name}")
+        words = op.in_words(arr)
+        return words if isinstance(words, list) else words[in_port(0)]
+    words = op.out_words(arr)
+    return words if isinstance(words, list) else words[out_port(list(node.output).index(tensor))]
+
+
+def run_graph_rtl(model, simulator: str, x: np.ndarray, stall: float, seed: int = 0, top: str = "composite") -> dict:  # noqa: ANN001
+    """Stitch `model` (one input, one output), simulate it on `x` (the input tensor's codes)
+    and compare every output word with the golden model (execute_onnx of the graph)."""
+    from qonnx.core.onnx_exec import execute_onnx
+
+    from bnnforge.generator.stitch import write_rtl
+
+    inp, out = model.graph.input[0].name, model.graph.output[0].name
+    want = execute_onnx(model, {inp: x.astype(np.float32)})[out].astype(np.int64)
+    digest = hashlib.sha1(model.model.SerializeToString()).hexdigest()[:12]
+    outdir = BUILD_ROOT / "stitch" / os.environ.get("PYTEST_XDIST_WORKER", "main") / digest
+    top_file, lib = write_rtl(model, outdir, top, source="a bnnforge test graph")
+    (cons,), (prod,) = graph_io_ops(model)
+    in_words = _pack(cons, x, "in", inp)
+    out_words = _pack(prod, want, "out", out)
+    vectors = {"inputs": {in_port(0): in_words}, "outputs": {out_port(0): out_words}, "stall": stall,
+               "seed": seed, "timeout_cycles": 200 * (len(in_words) + len(out_words)) + 20000}
+    res = run_stream_test(simulator, top, [top_file, *rtl_sources(*lib)], {}, vectors, BUILD_ROOT)
+    res["want"] = want
+    res["words"] = (len(in_words), len(out_words))
+    return res

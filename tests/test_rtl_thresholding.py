@@ -52,4 +52,4 @@ def test_thresholding_rtl_cycles_equal_cost_model(case: str) -> None:
 @pytest.mark.parametrize("case", list(CASES))
 def test_thresholding_csim(case: str, tmp_path: Path) -> None:
     op, x, t, want = build(case, 20, seed=5)
-    assert csim(op, "thresholding", op.in_words(x), 1, tmp_path, t) == op.out_words(want)
+    assert csim(op, "thresholding", op.in_words(x), 20, tmp_path, t) == op.out_words(want)

@@ -57,7 +57,7 @@ class Thresholding(ElementwiseOp):
 
     def hls_instance(self, t: np.ndarray) -> tuple[str, str, list, list]:
         pe, ib = self.get_nodeattr("PE"), self.get_nodeattr("in_bits")
-        args = [self.channels(), pe, ib, self.pixels() * self.out_shape()[0], *self.hls_stream_widths()]
+        args = [self.channels(), pe, ib, self.pixels(), *self.hls_stream_widths()]
         return "bnf_thresholding.h", "bnf_thresholding", args, [(f"ap_uint<{pe * (ib + 1)}>", "thresholds",
                                                                 self._threshold_words(t))]
 
