@@ -9,11 +9,13 @@ words that pile up while the other path fills its pipeline, so nothing stalls.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from qonnx.core.datatype import DataType
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
@@ -57,6 +59,54 @@ def memories(op: HWOp, params: list[np.ndarray]) -> dict[str, str]:
     return op.rtl_memories(*ints) if ints else op.rtl_memories()
 
 
+def port_elements(op: HWOp, side: str) -> int:
+    """Elements per word on the op's input (`side` "in") or output streams: window and
+    MVAU inputs carry SIMD elements, everything else PE."""
+    from bnnforge.generator.hwops.mvau import _MVAU
+    from bnnforge.generator.hwops.sliding_window import SlidingWindow
+    from bnnforge.generator.hwops.width_converter import WidthConverter
+
+    if isinstance(op, WidthConverter):
+        return op.get_nodeattr("in_elems" if side == "in" else "out_elems")
+    if isinstance(op, SlidingWindow):
+        return op.in_simd() if side == "in" else op.get_nodeattr("SIMD")
+    if isinstance(op, _MVAU) and side == "in":
+        return op.get_nodeattr("SIMD")
+    return op.get_nodeattr("PE")
+
+
+def insert_width_converters(model: ModelWrapper) -> ModelWrapper:
+    """A copy of `model` with a WidthConverter on every stream whose producer and consumer
+    were folded to different elements per word."""
+    from onnx import helper
+
+    from bnnforge.generator.hwops import DOMAIN
+
+    model = ModelWrapper(copy.deepcopy(model.model))
+    producers = {t: n for n in model.graph.node for t in n.output}
+    added = 0
+    for node in list(model.graph.node):
+        for k, tensor in enumerate(node.input):
+            if tensor not in producers or model.get_initializer(tensor) is not None:
+                continue
+            src = getCustomOp(producers[tensor])
+            have, want = port_elements(src, "out"), port_elements(getCustomOp(node), "in")
+            if have == want:
+                continue
+            shape = model.get_tensor_shape(tensor)
+            dtype = DataType[src.get_nodeattr("out_dtype")]
+            converted = f"{tensor}_dwc{added}"
+            dwc = helper.make_node("WidthConverter", [tensor], [converted], name=f"WidthConverter_{tensor}_{added}",
+                                   domain=DOMAIN, in_elems=have, out_elems=want, elem_bits=dtype.bitwidth(),
+                                   out_shape=list(shape), out_dtype=dtype.name)
+            added += 1
+            node.input[k] = converted
+            model.graph.node.insert(list(model.graph.node).index(node), dwc)
+            model.set_tensor_shape(converted, shape)
+            model.set_tensor_datatype(converted, dtype)
+    return model
+
+
 def _check_rtl(model: ModelWrapper) -> None:
     missing = sorted({n.op_type for n in model.graph.node if not hasattr(getCustomOp(n), "rtl_top")})
     if missing:
@@ -85,7 +135,7 @@ def edges(model: ModelWrapper) -> list[Edge]:
             if src_width != width:
                 raise BnnforgeError(
                     f"stream {tensor}: {src_name} writes {src_width}-bit words but {node.name} reads {width}-bit "
-                    "words; give both the same parallelism (PE/SIMD) in the folding")
+                    "words (their element widths differ: a lowering bug)")
             result.append(Edge(tensor, (src_name, src_port), (node.name, port), width))
     for o in model.graph.output:
         if o.name not in producer:
@@ -153,6 +203,7 @@ def write_rtl(model: ModelWrapper, outdir: Path, top: str, source: str = "") -> 
     Returns the top file and the hw/rtl library files it instantiates.
     """
     _check_rtl(model)
+    model = insert_width_converters(model)
     outdir = Path(outdir)
     (outdir / "mem").mkdir(parents=True, exist_ok=True)
     graph_edges = edges(model)
@@ -219,6 +270,7 @@ def write_hls(model: ModelWrapper, outdir: Path, top: str, source: str = "") -> 
     """Write `top`.cpp: a DATAFLOW region calling each op's template on hls::streams (with
     the FIFO depths of the RTL), and `top`_params.h with every layer's parameter arrays."""
     _check_rtl(model)
+    model = insert_width_converters(model)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     graph_edges = edges(model)

@@ -15,11 +15,13 @@ from bnnforge.generator.hwops.pool import AvgPool
 from bnnforge.generator.hwops.sliding_window import SlidingWindow
 from bnnforge.generator.hwops.streams import ChannelSlice, Concat, Duplicate
 from bnnforge.generator.hwops.threshold import DynamicSign, Thresholding
+from bnnforge.generator.hwops.width_converter import WidthConverter
 
 custom_op: dict[str, type[HWOp]] = {
     cls.__name__: cls
     for cls in (SlidingWindow, BinaryMVAU, IntMVAU, Thresholding, DynamicSign, FixedAffine, RPReLU, FPReLU,
-                ResidualAdd, EmbeddingAdd, Requantize, AvgPool, LongShortShift, Duplicate, Concat, ChannelSlice)
+                ResidualAdd, EmbeddingAdd, Requantize, AvgPool, LongShortShift, Duplicate, Concat, ChannelSlice,
+                WidthConverter)
 }
 
 __all__ = ["DOMAIN", "HWOp", "custom_op", *custom_op]

@@ -1,0 +1,64 @@
+"""Stream width converter: joins a producer and a consumer folded with different parallelism."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from bnnforge.generator.hwops.base import HWOp, pack_words
+
+
+class WidthConverter(HWOp):
+    """Regroups a stream of `elem_bits`-bit elements from `in_elems` to `out_elems` per word,
+    order unchanged. The stitcher inserts it where two folded ops disagree on a stream's
+    word width (FINN's StreamingDataWidthConverter plays this role there)."""
+
+    def get_nodeattr_types(self) -> dict:
+        return {**super().get_nodeattr_types(), "in_elems": ("i", True, 1), "out_elems": ("i", True, 1),
+                "elem_bits": ("i", True, 1)}
+
+    def golden(self, x: np.ndarray) -> np.ndarray:
+        return x
+
+    def elements(self) -> int:
+        """Elements per frame."""
+        return self.pixels() * self.channels()
+
+    def cycles(self) -> int:
+        e = self.elements()
+        return max(e // self.get_nodeattr("in_elems"), e // self.get_nodeattr("out_elems"))
+
+    def latency(self) -> int:
+        # the first output word needs ceil(out / in) input words, then one register stage
+        return math.ceil(self.get_nodeattr("out_elems") / self.get_nodeattr("in_elems"))
+
+    def resources(self) -> dict[str, int]:
+        bits = (self.get_nodeattr("in_elems") + self.get_nodeattr("out_elems")) * self.get_nodeattr("elem_bits")
+        # buffer register, and a barrel shifter placing each input word (log2 levels of muxes)
+        levels = max(1, math.ceil(math.log2(self.get_nodeattr("out_elems") + 1)))
+        return {"lut": bits * levels // 2 + 10, "ff": bits + 8, "bram18": 0, "dsp": 0}
+
+    # ---- RTL and HLS emitters (bnf_dwc.v / .h) --------------------------------------
+    rtl_top = "bnf_dwc"
+    rtl_files = ("bnf_dwc.v",)
+
+    def rtl_parameters(self) -> dict[str, int]:
+        return {"EB": self.get_nodeattr("elem_bits"), "IN_E": self.get_nodeattr("in_elems"),
+                "OUT_E": self.get_nodeattr("out_elems")}
+
+    def in_words(self, x: np.ndarray) -> list[int]:
+        return pack_words(np.asarray(x).reshape(-1, self.get_nodeattr("in_elems")), self.get_nodeattr("elem_bits"))
+
+    def out_words(self, y: np.ndarray) -> list[int]:
+        return pack_words(np.asarray(y).reshape(-1, self.get_nodeattr("out_elems")), self.get_nodeattr("elem_bits"))
+
+    def hls_stream_widths(self) -> tuple[int, int]:
+        from bnnforge.generator.hls import tw
+
+        eb = self.get_nodeattr("elem_bits")
+        return tw(self.get_nodeattr("in_elems") * eb), tw(self.get_nodeattr("out_elems") * eb)
+
+    def hls_instance(self) -> tuple[str, str, list, list]:
+        p = self.rtl_parameters()
+        return "bnf_dwc.h", "bnf_dwc", [p["EB"], p["IN_E"], p["OUT_E"], self.elements(), *self.hls_stream_widths()], []
