@@ -197,9 +197,12 @@ def _wire(tag: str) -> str:
     return "s_" + "".join(c if c.isalnum() else "_" for c in tag)
 
 
-def write_rtl(model: ModelWrapper, outdir: Path, top: str, source: str = "") -> tuple[Path, list[str]]:
-    """Write `top`.v (the stitched module) and the ops' memory files into `outdir`.
+def write_rtl(model: ModelWrapper, outdir: Path, top: str, source: str = "",
+              relative_mem: bool = False) -> tuple[Path, list[str]]:
+    """Write `top`.v (the stitched module) and the ops' memory files into `outdir`/mem.
 
+    The module refers to the memory files by absolute path, or by bare file name with
+    `relative_mem` (for tools that run where the files were copied, like sandboxed Yosys).
     Returns the top file and the hw/rtl library files it instantiates.
     """
     _check_rtl(model)
@@ -247,7 +250,7 @@ def write_rtl(model: ModelWrapper, outdir: Path, top: str, source: str = "") -> 
         for pname, text in memories(op, params_of(model, node)).items():
             path = (outdir / "mem" / f"{node.name}_{pname.lower()}.mem").resolve()
             path.write_text(text)
-            params[pname] = path
+            params[pname] = path.name if relative_mem else path
         ins, outs = stream_ports(op)
         conns = [("ap_clk", CLOCK), ("ap_rst_n", RESET_N)]
         for port, _ in ins + outs:

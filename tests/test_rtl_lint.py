@@ -25,6 +25,15 @@ CONFIGS = [
     ("bnf_long_short_shift", ("bnf_long_short_shift.v",), {"H": 8, "W": 8, "C": 16, "PE": 4, "DH": 4, "DW": 4}),
     ("bnf_thresholding", ("bnf_thresholding.v",), {"C": 16, "PE": 4, "IN_W": 16}),
     ("bnf_thresholding", ("bnf_thresholding.v",), {"C": 5, "PE": 1, "IN_W": 9}),
+    ("bnf_round_shift", ("bnf_round_shift.v",), {"IN_W": 20, "OUT_W": 8, "SW": 4}),
+    ("bnf_round_shift", ("bnf_round_shift.v",), {"IN_W": 8, "OUT_W": 12, "SW": 3}),
+    ("bnf_round_shift", ("bnf_round_shift.v",), {"IN_W": 8, "OUT_W": 9, "SW": 3}),
+    ("bnf_fifo", ("bnf_fifo.v",), {"W": 17, "DEPTH": 5}),
+    ("bnf_fifo", ("bnf_fifo.v",), {"W": 8, "DEPTH": 1}),
+    ("bnf_fifo", ("bnf_fifo.v",), {"W": 64, "DEPTH": 1024}),
+    ("bnf_dwc", ("bnf_dwc.v",), {"EB": 1, "IN_E": 16, "OUT_E": 4}),
+    ("bnf_dwc", ("bnf_dwc.v",), {"EB": 16, "IN_E": 2, "OUT_E": 6}),
+    ("bnf_dwc", ("bnf_dwc.v",), {"EB": 9, "IN_E": 3, "OUT_E": 5}),
 ]
 
 
