@@ -1,6 +1,8 @@
 // bnnforge: AXI-stream FIFO between dataflow ops and on skip paths. DEPTH words of storage
 // (read synchronously, so deep FIFOs map to block RAM) plus the output register: it holds
-// DEPTH + 1 words, passes one word per cycle, and a word takes 2 cycles from in to out.
+// DEPTH + 1 words, passes one word per cycle (DEPTH >= 2), and a word takes 2 cycles from
+// in to out. TREADY depends only on the fill level, never combinationally on the consumer's
+// TREADY, so chains of ops and FIFOs keep short timing paths (DEPTH 1 would halve the rate).
 `default_nettype none
 
 module bnf_fifo #(
