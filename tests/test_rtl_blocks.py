@@ -99,3 +99,16 @@ def test_block_random_stalls(key: str, simulator: str) -> None:
     sub, x = block(key, frames=8)
     res = run_graph_rtl(sub, simulator, x, stall=0.3, seed=9)
     assert res["words"][0] >= 1000
+
+
+@pytest.mark.parametrize("key", list(BLOCKS))
+def test_block_streams_at_its_slowest_op_rate(key: str) -> None:
+    """The skip and fork FIFOs the stitcher sized keep every path flowing: with no stalls,
+    frames leave exactly as fast as the slowest op's cost model allows."""
+    frames = 4
+    sub, x = block(key, frames)
+    outs = run_graph_rtl(sub, "verilator", x, stall=0.0)["stamps"]["out0_V"]
+    per_frame = len(outs) // frames
+    ends = [outs[(f + 1) * per_frame - 1] for f in range(frames)]
+    slowest = max(getCustomOp(n).cycles() for n in sub.graph.node)
+    assert {b - a for a, b in zip(ends[1:], ends[2:])} == {slowest}
