@@ -95,6 +95,15 @@ def thresholding(c: int, pe: int, in_bits: int) -> Callable[[], dict]:
     return run
 
 
+def sliding_window(h: int, c: int, simd: int, stride: int, bits: int) -> Callable[[], dict]:
+    def run() -> dict:
+        oh = (h + 2 - 3) // stride + 1
+        op = op_node("SlidingWindow", 1, ifm_dim=[h, h], channels=c, kernel=3, stride=stride, pad=1, elem_bits=bits,
+                     SIMD=simd, out_shape=[1, oh, oh, 9 * c], out_dtype="BINARY" if bits == 1 else "UINT8")
+        return synth_op(f"SlidingWindow 3x3 s{stride} {h}x{h}x{c} {bits}-bit SIMD={simd}", op)
+    return run
+
+
 def width_converter(c: int, bits: int, ie: int, oe: int) -> Callable[[], dict]:
     def run() -> dict:
         op = op_node("WidthConverter", 1, in_elems=ie, out_elems=oe, elem_bits=bits, out_shape=[1, 8, 8, c],
@@ -133,6 +142,9 @@ CASES: dict[str, tuple[bool, Callable[[], dict]]] = {
     "shift_8x8x16": (True, shift(8, 8, 16, 4)),
     "shift_7x7x32": (False, shift(7, 7, 32, 8)),
     "thresholding_32": (True, thresholding(32, 4, 16)),
+    "swg_16x16x64": (True, sliding_window(16, 64, 32, 1, 1)),
+    "swg_16x16x64_s2": (False, sliding_window(16, 64, 32, 2, 1)),
+    "swg_32x32x3_8bit": (False, sliding_window(32, 3, 27, 1, 8)),
     "dwc_16_to_4": (True, width_converter(16, 16, 16, 4)),
     "fifo_16x32": (True, fifo(16, 32)),
     "fifo_64x1024": (False, fifo(64, 1024)),

@@ -6,17 +6,21 @@ import math
 
 import numpy as np
 
-from bnnforge.generator.hwops.base import HWOp, memory_cost
+from bnnforge.generator.hwops.base import HWOp, bits_for, memory_cost, pack_words
 
 
 class SlidingWindow(HWOp):
     """Turns an [N, H, W, C] stream into one k*k*C window per output pixel, (ky, kx, c) order.
 
     Padding positions carry `pad_value`: 0 for 8-bit pixels (exact zero padding) and bit 0
-    for binary maps, where the following BinaryMVAU corrects the padded taps. A line buffer
-    of k padded rows holds the window. SIMD is the window elements per output word; it is
-    not a free knob but always the SIMD of the MVAU this window feeds (set by the folding).
-    Input words carry gcd(SIMD, C) channels.
+    for binary maps, where the following BinaryMVAU corrects the padded taps. SIMD is the
+    window elements per output word; it is not a free knob but always the SIMD of the MVAU
+    this window feeds (set by the folding). Input words carry gcd(SIMD, C) channels, so an
+    output word is SIMD / gcd(SIMD, C) input words ("lanes").
+
+    The hardware (hw/rtl/bnf_sliding_window.v, hw/hls/bnf_sliding_window.h) keeps a circular
+    line buffer of `buffer_rows()` unpadded input rows; padding is virtual. Each lane reads
+    its own copy of the buffer (more than one lane only when C is small).
     """
 
     fold_note = "its SIMD is always the SIMD of the MVAU it feeds"
@@ -49,24 +53,90 @@ class SlidingWindow(HWOp):
                 for ky in range(k) for kx in range(k)]
         return np.stack(taps, axis=3).reshape(n, oh, ow, k * k * c)
 
-    def cycles(self) -> int:
+    # ---- geometry -------------------------------------------------------------------
+    def out_dim(self) -> tuple[int, int]:
         h, w = self.get_nodeattr("ifm_dim")
-        c, simd, k = self.get_nodeattr("channels"), self.get_nodeattr("SIMD"), self.get_nodeattr("kernel")
-        read = h * w * c // self.in_simd()
-        write = self.pixels() * k * k * c // simd
-        return max(read, write)
+        k, s, p = self.get_nodeattr("kernel"), self.get_nodeattr("stride"), self.get_nodeattr("pad")
+        return (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
+
+    def lanes(self) -> int:
+        """Input words per output word (each lane reads its own line-buffer copy)."""
+        return self.get_nodeattr("SIMD") // self.in_simd()
+
+    def buffer_rows(self) -> int:
+        """Rows of the circular line buffer. k + s rows let the writer bring in the next
+        output row's s new rows while the reader still uses this row's k; at the end of a
+        frame the reader still holds rows from (OH-1)*s on while the writer brings in the
+        next frame's first window, which needs H + k - (OH-1)*s rows. With fewer, one side
+        waits and the frame takes longer than max(input words, output words)."""
+        h, _ = self.get_nodeattr("ifm_dim")
+        k, s = self.get_nodeattr("kernel"), self.get_nodeattr("stride")
+        oh, _ = self.out_dim()
+        return max(k + s, h + k - (oh - 1) * s)
+
+    def in_words_per_frame(self) -> int:
+        h, w = self.get_nodeattr("ifm_dim")
+        return h * w * self.get_nodeattr("channels") // self.in_simd()
+
+    def out_words_per_frame(self) -> int:
+        k = self.get_nodeattr("kernel")
+        return self.pixels() * k * k * self.get_nodeattr("channels") // self.get_nodeattr("SIMD")
+
+    # ---- cost model (equal to the RTL: tests/test_rtl_sliding_window.py) -------------
+    def cycles(self) -> int:
+        # the buffer decouples the two sides: the slower one sets the pace, never waiting
+        return max(self.in_words_per_frame(), self.out_words_per_frame())
 
     def latency(self) -> int:
-        # the first window needs (k - 1 - pad) input rows plus k columns
+        # the first window needs input pixel (k-1-pad, k-1-pad) (clipped to the image);
+        # its last word counts one cycle later, and the read fills the output register
         h, w = self.get_nodeattr("ifm_dim")
-        k, p, c = self.get_nodeattr("kernel"), self.get_nodeattr("pad"), self.get_nodeattr("channels")
-        return (max(0, k - 1 - p) * w + k) * c // self.in_simd() + 2
+        k, p = self.get_nodeattr("kernel"), self.get_nodeattr("pad")
+        last = min(k - 1 - p, h - 1) * w + min(k - 1 - p, w - 1)
+        return (last + 1) * (self.get_nodeattr("channels") // self.in_simd()) + 1
 
     def resources(self) -> dict[str, int]:
         h, w = self.get_nodeattr("ifm_dim")
-        c, simd, k = self.get_nodeattr("channels"), self.get_nodeattr("SIMD"), self.get_nodeattr("kernel")
         bits = self.get_nodeattr("elem_bits")
-        wp = w + 2 * self.get_nodeattr("pad")
-        mem = memory_cost(self.in_simd() * bits, k * wp * c // self.in_simd())
-        return {"lut": 60 + 2 * simd * bits + mem["lut"], "ff": 60 + 2 * simd * bits, "bram18": mem["bram18"],
-                "dsp": 0}
+        cg = self.get_nodeattr("channels") // self.in_simd()
+        depth = self.buffer_rows() * w * cg
+        lanes = self.lanes()
+        mem = memory_cost(self.in_simd() * bits, depth)
+        aw = bits_for(0, depth - 1)
+        dw = bits_for(-h * w, (h + self.buffer_rows()) * w)
+        # Fitted to Yosys synth_xilinx (xc7) of the RTL: pixel counts and bounds (dw bits),
+        # pointers and address bases (aw bits); per lane its tap counters and address adder.
+        # A block-RAM copy absorbs the lane's output register (its reset gives the pad value);
+        # a LUTRAM copy needs it in flip-flops.
+        out_ff = 0 if mem["bram18"] else self.in_simd() * bits
+        lut = 4 * dw + 8 * aw + 10 + lanes * (2 * aw + 12 + mem["lut"])
+        ff = 4 * dw + 4 * aw + 12 + lanes * (aw + 5 + out_ff)
+        return {"lut": lut, "ff": ff, "bram18": lanes * mem["bram18"], "dsp": 0}
+
+    # ---- RTL and HLS emitters (bnf_sliding_window.v / .h) ------------------------------
+    rtl_top = "bnf_sliding_window"
+    rtl_files = ("bnf_sliding_window.v",)
+
+    def rtl_parameters(self) -> dict[str, int]:
+        h, w = self.get_nodeattr("ifm_dim")
+        return {"H": h, "W": w, "C": self.get_nodeattr("channels"), "K": self.get_nodeattr("kernel"),
+                "STRIDE": self.get_nodeattr("stride"), "PAD": self.get_nodeattr("pad"),
+                "PAD_VALUE": self.get_nodeattr("pad_value"), "EB": self.get_nodeattr("elem_bits"),
+                "SIMD": self.get_nodeattr("SIMD"), "G": self.in_simd(), "BUF": self.buffer_rows()}
+
+    def in_words(self, x: np.ndarray) -> list[int]:
+        return pack_words(np.asarray(x).reshape(-1, self.in_simd()), self.get_nodeattr("elem_bits"))
+
+    def out_words(self, y: np.ndarray) -> list[int]:
+        return pack_words(np.asarray(y).reshape(-1, self.get_nodeattr("SIMD")), self.get_nodeattr("elem_bits"))
+
+    def hls_stream_widths(self) -> tuple[int, int]:
+        from bnnforge.generator.hls import tw
+
+        bits = self.get_nodeattr("elem_bits")
+        return tw(self.in_simd() * bits), tw(self.get_nodeattr("SIMD") * bits)
+
+    def hls_instance(self, weights: None = None) -> tuple[str, str, list, list]:
+        p = self.rtl_parameters()
+        args = [p[n] for n in ("H", "W", "C", "K", "STRIDE", "PAD", "PAD_VALUE", "EB", "SIMD", "G", "BUF")]
+        return "bnf_sliding_window.h", "bnf_sliding_window", [*args, *self.hls_stream_widths()], []
