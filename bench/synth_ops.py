@@ -79,6 +79,19 @@ def binary_mvau(mw: int, mh: int, pe: int, simd: int, h: int = 8, pad: int = 1, 
     return run
 
 
+def int_mvau_first_conv() -> dict:
+    op = op_node("IntMVAU", 2, MW=27, MH=32, PE=4, SIMD=9, in_bits=8, in_signed=0, w_bits=8, mode="acc",
+                 out_shape=[1, 16, 16, 32], out_dtype="INT24")
+    return synth_op("IntMVAU first conv 3x3x3->32 PE=4 SIMD=9", op, [RNG.integers(-128, 128, (32, 27))])
+
+
+def int_mvau_classifier() -> dict:
+    op = op_node("IntMVAU", 3, MW=128, MH=10, PE=2, SIMD=8, in_bits=8, w_bits=8, mode="requant", acc_frac=10,
+                 out_frac=4, out_bits=16, out_shape=[1, 10], out_dtype="INT16")
+    return synth_op("IntMVAU classifier 128->10 PE=2 SIMD=8 (requant)", op,
+                    [RNG.integers(-128, 128, (10, 128)), RNG.integers(-3000, 3000, 10)])
+
+
 def shift(h: int, w: int, c: int, pe: int) -> Callable[[], dict]:
     def run() -> dict:
         op = op_node("LongShortShift", 1, dh=h // 2, dw=w // 2, PE=pe, out_shape=[1, h, w, c], out_dtype="BINARY")
@@ -139,6 +152,8 @@ CASES: dict[str, tuple[bool, Callable[[], dict]]] = {
     "mvau_72x16": (True, binary_mvau(72, 16, 4, 8)),
     "mvau_288x32": (False, binary_mvau(288, 32, 8, 32)),
     "mvau_144x16_full_simd": (False, binary_mvau(144, 16, 16, 144)),
+    "int_mvau_first_conv": (True, int_mvau_first_conv),
+    "int_mvau_classifier": (False, int_mvau_classifier),
     "shift_8x8x16": (True, shift(8, 8, 16, 4)),
     "shift_7x7x32": (False, shift(7, 7, 32, 8)),
     "thresholding_32": (True, thresholding(32, 4, 16)),

@@ -249,8 +249,8 @@ def rule_conv(low: _Lowering, node) -> None:  # noqa: ANN001
             raise low.fail(node, "grouped convolutions need binary inputs")
         wi = _int_weights(low, node, wt)
         y = low.new_tensor((n, oh, ow, cout), x.frac, _acc_dtype(x, wi))
-        low.emit("IntMVAU", [src.name, low.const(wi)], y, MW=mw, MH=cout, in_bits=x.bits,
-                 w_bits=bits_for(int(wi.min()), int(wi.max())), acc_frac=x.frac, mode="acc", po2_weights=_is_po2(wi))
+        low.emit("IntMVAU", [src.name, low.const(wi)], y, MW=mw, MH=cout, in_bits=x.bits, in_signed=_signed(x),
+                 w_bits=_weight_bits(wi), acc_frac=x.frac, mode="acc", po2_weights=_is_po2(wi))
     low.tensors[node.output[0]] = y
 
 
@@ -258,6 +258,16 @@ def _int_weights(low: _Lowering, node, w: np.ndarray) -> np.ndarray:  # noqa: AN
     if not np.array_equal(np.rint(w), w):
         raise low.fail(node, "weights are not integers after FINN folded their scale")
     return np.rint(w).astype(np.int64)
+
+
+def _weight_bits(w: np.ndarray) -> int:
+    """Signed width of integer weights (the MVAU stores them two's complement)."""
+    return bits_for(min(int(w.min()), -1), int(w.max()))
+
+
+def _signed(x: HwTensor) -> int:
+    """1 unless the codes are unsigned (the UINT8 image pixels)."""
+    return int(DataType[x.dtype].signed())
 
 
 def _is_po2(w: np.ndarray) -> int:
@@ -284,7 +294,7 @@ def rule_matmul(low: _Lowering, node) -> None:  # noqa: ANN001
         low.done.add(mul.name)
         tail = mul.output[0]
     req = low.only_consumer(tail, "BiasRequantize")
-    attrs = dict(MW=wi.shape[1], MH=wi.shape[0], in_bits=x.bits, w_bits=bits_for(int(wi.min()), int(wi.max())),
+    attrs = dict(MW=wi.shape[1], MH=wi.shape[0], in_bits=x.bits, in_signed=_signed(x), w_bits=_weight_bits(wi),
                  acc_frac=acc_frac, po2_weights=_is_po2(wi))
     if req is None:
         y = low.new_tensor((x.shape[0], wi.shape[0]), acc_frac, _acc_dtype(x, wi))

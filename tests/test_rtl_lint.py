@@ -13,6 +13,7 @@ import pytest
 from bnnforge.sim.runner import rtl_sources
 
 VENV_BIN = str(Path(sys.executable).parent)
+INT_MVAU = ("bnf_round_shift.v", "bnf_int_mvau.v")
 CONFIGS = [
     ("bnf_popcount", ("bnf_count6.v", "bnf_popcount.v"), {"N": 1}),
     ("bnf_popcount", ("bnf_count6.v", "bnf_popcount.v"), {"N": 7}),
@@ -33,6 +34,14 @@ CONFIGS = [
                                                        "PAD_VALUE": 0, "EB": 8, "SIMD": 27, "G": 3, "BUF": 4}),
     ("bnf_sliding_window", ("bnf_sliding_window.v",), {"H": 6, "W": 8, "C": 4, "K": 3, "STRIDE": 2, "PAD": 0,
                                                        "PAD_VALUE": 0, "EB": 1, "SIMD": 6, "G": 2, "BUF": 7}),
+    ("bnf_int_mvau", INT_MVAU, {"MW": 27, "MH": 6, "PE": 3, "SIMD": 9, "IN_W": 8, "IN_SIGNED": 0, "W_W": 8,
+                                "ACC_W": 21, "OUT_W": 24}),
+    ("bnf_int_mvau", INT_MVAU, {"MW": 20, "MH": 10, "PE": 5, "SIMD": 4, "IN_W": 8, "W_W": 8, "ACC_W": 20,
+                                "OUT_W": 12, "REQUANT": 1, "RSHIFT": 6, "SAT_W": 12, "BIAS_W": 16}),
+    ("bnf_int_mvau", INT_MVAU, {"MW": 7, "MH": 3, "PE": 1, "SIMD": 7, "IN_W": 8, "W_W": 4, "ACC_W": 14, "OUT_W": 16,
+                                "REQUANT": 1, "LSHIFT": 2, "SAT_W": 14, "BIAS_W": 18}),
+    ("bnf_int_mvau", INT_MVAU, {"MW": 128, "MH": 10, "PE": 2, "SIMD": 8, "IN_W": 8, "WEIGHT_BRAM": 1, "W_W": 8,
+                                "ACC_W": 23, "OUT_W": 16, "REQUANT": 1, "RSHIFT": 6, "SAT_W": 16, "BIAS_W": 19}),
     ("bnf_round_shift", ("bnf_round_shift.v",), {"IN_W": 20, "OUT_W": 8, "SW": 4}),
     ("bnf_round_shift", ("bnf_round_shift.v",), {"IN_W": 8, "OUT_W": 12, "SW": 3}),
     ("bnf_round_shift", ("bnf_round_shift.v",), {"IN_W": 8, "OUT_W": 9, "SW": 3}),
