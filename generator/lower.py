@@ -354,7 +354,7 @@ def _dynamic_sign(low: _Lowering, node, sub) -> None:  # noqa: ANN001
     codes = np.ceil(t * 2.0 ** f)
     y = low.new_tensor(x.shape, 0, "BINARY")
     low.emit("DynamicSign", [x.name, v.name, low.const(codes)], y, x_frac=x.frac, v_frac=v.frac,
-             in_bits=max(x.bits, v.bits))
+             in_bits=x.bits, v_bits=v.bits)
     low.tensors[node.output[0]] = y
 
 
@@ -433,7 +433,7 @@ def rule_concat(low: _Lowering, node) -> None:  # noqa: ANN001
     if get_by_name(node.attribute, "axis").i != 1 or len({(x.frac, x.dtype, x.shape[:-1]) for x in xs}) != 1:
         raise low.fail(node, "concatenation along channels of streams with one format and size")
     y = low.new_tensor((*xs[0].shape[:-1], sum(x.shape[-1] for x in xs)), xs[0].frac, xs[0].dtype)
-    low.emit("Concat", [x.name for x in xs], y, elem_bits=xs[0].bits)
+    low.emit("Concat", [x.name for x in xs], y, elem_bits=xs[0].bits, in_channels=[x.shape[-1] for x in xs])
     low.tensors[node.output[0]] = y
 
 
@@ -449,7 +449,7 @@ def rule_slice(low: _Lowering, node) -> None:  # noqa: ANN001
         low.tensors[node.output[0]] = x
         return
     y = low.new_tensor((x.shape[0], end - start), x.frac, x.dtype)
-    low.emit("ChannelSlice", [x.name], y, start=start, end=end, elem_bits=x.bits)
+    low.emit("ChannelSlice", [x.name], y, start=start, end=end, elem_bits=x.bits, in_channels=x.shape[-1])
     low.tensors[node.output[0]] = y
 
 

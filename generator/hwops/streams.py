@@ -1,10 +1,23 @@
-"""Stream plumbing: fork, channel concat and channel slice."""
+"""Stream plumbing: fork, channel concat and channel slice.
+
+All three move words without looking at them: `elem_bits` is the element width (1 for bits,
+the code width for fixed-point streams) and PE elements travel per word. Each RTL module has
+a one-word output register, so its latency is one cycle plus any input words it waits for.
+"""
 
 from __future__ import annotations
 
+import math
+from functools import reduce
+
 import numpy as np
 
-from bnnforge.generator.hwops.base import HWOp, divisors
+from bnnforge.generator.hwops.base import HWOp, bits_for, divisors, pack_words
+from bnnforge.quant.errors import BnnforgeError
+
+# the RTL modules have this many stream ports on their variable side (Verilog has no
+# variable port lists): out0_V..out3_V of bnf_duplicate, in0_V..in3_V of bnf_concat
+MAX_STREAMS = 4
 
 
 class _Plumbing(HWOp):
@@ -17,30 +30,185 @@ class _Plumbing(HWOp):
     def cycles(self) -> int:
         return self.pixels() * self.channels() // self.get_nodeattr("PE")
 
-    def resources(self) -> dict[str, int]:
-        width = self.get_nodeattr("PE") * self.get_nodeattr("elem_bits")
-        return {"lut": 8 + width // 4, "ff": width, "bram18": 0, "dsp": 0}
+    def latency(self) -> int:
+        return 1  # the output register
+
+    def word_bits(self) -> int:
+        return self.get_nodeattr("PE") * self.get_nodeattr("elem_bits")
+
+    def tdata_bits(self) -> int:
+        from bnnforge.generator.hls import tw
+
+        return tw(self.word_bits())
+
+    def _pack(self, x: np.ndarray) -> list[int]:
+        return pack_words(np.asarray(x).reshape(-1, self.get_nodeattr("PE")), self.get_nodeattr("elem_bits"))
 
 
 class Duplicate(_Plumbing):
-    """One stream in, the same stream on every output (a fan-out in the dataflow graph)."""
+    """One stream in, the same stream on every output (a fan-out in the dataflow graph),
+    2 to 4 outputs. The RTL shares one data register between per-output valid flags: a word
+    is taken when every output register is free, so a stalled reader holds back the others
+    (the stitcher's per-edge FIFOs absorb that) and nothing is lost or repeated."""
 
     def golden(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
         return tuple(x for _ in self.onnx_node.output)
 
+    def outputs(self) -> int:
+        n = len(self.onnx_node.output)
+        if not 2 <= n <= MAX_STREAMS:
+            raise BnnforgeError(f"{self.onnx_node.name}: a Duplicate has 2 to {MAX_STREAMS} outputs, not {n} "
+                                "(a wider fork is a tree of Duplicates)")
+        return n
+
+    def resources(self) -> dict[str, int]:
+        # data register (clock-enabled FFs, no LUT) + a valid per output; LUTs for the handshake
+        # (Yosys xc7, 3 outputs, 32-bit words: 9 LUT, 36 FF)
+        return {"lut": 3 + 2 * self.outputs(), "ff": self.tdata_bits() + self.outputs(), "bram18": 0, "dsp": 0}
+
+    # ---- RTL and HLS emitters (bnf_duplicate.v, bnf_streams.h) ------------------------
+    rtl_top = "bnf_duplicate"
+    rtl_files = ("bnf_duplicate.v",)
+
+    def rtl_parameters(self) -> dict[str, int]:
+        return {"N": self.outputs(), "W": self.word_bits()}
+
+    def in_words(self, x: np.ndarray) -> list[int]:
+        return self._pack(x)
+
+    def out_words(self, y: np.ndarray | tuple[np.ndarray, ...]) -> dict[str, list[int]]:
+        """Words of every output port; `y` is the (common) output tensor or golden()'s tuple."""
+        from bnnforge.sim.ports import out_port
+
+        ys = y if isinstance(y, tuple) else (y,) * self.outputs()
+        return {out_port(i): self._pack(v) for i, v in enumerate(ys)}
+
+    def hls_stream_widths(self) -> tuple[list[int], list[int]]:
+        return [self.tdata_bits()], [self.tdata_bits()] * self.outputs()
+
+    def hls_instance(self) -> tuple[str, str, list, list]:
+        # bnf_duplicate is overloaded on the number of output streams
+        return "bnf_streams.h", "bnf_duplicate", [self.cycles(), self.tdata_bits()], []
+
 
 class Concat(_Plumbing):
-    """Channel concatenation of streams of equal spatial size (ReActNet's doubled channels)."""
+    """Channel concatenation of 1 to 4 streams of equal spatial size (ReActNet's doubled
+    channels). Per pixel: C_0/PE words of input 0, then C_1/PE of input 1, ...; PE divides
+    every C_i. `in_channels` lists the C_i (the lowering sets it; left empty, the inputs are
+    taken to be equal, ReActNet's case)."""
+
+    def get_nodeattr_types(self) -> dict:
+        return {**super().get_nodeattr_types(), "in_channels": ("ints", False, [])}
 
     def golden(self, *xs: np.ndarray) -> np.ndarray:
         return np.concatenate(xs, axis=-1)
 
+    def channel_counts(self) -> list[int]:
+        n = len(self.onnx_node.input)
+        counts = list(self.get_nodeattr("in_channels"))
+        if not counts:
+            if self.channels() % n:
+                raise BnnforgeError(f"{self.onnx_node.name}: set in_channels, the channels of each input")
+            counts = [self.channels() // n] * n
+        if len(counts) != n or sum(counts) != self.channels() or not 1 <= n <= MAX_STREAMS:
+            raise BnnforgeError(f"{self.onnx_node.name}: in_channels {counts} do not make {self.channels()} channels "
+                                f"from {n} inputs (1 to {MAX_STREAMS})")
+        return counts
+
+    def fold_params(self) -> dict[str, list[int]]:
+        return {"PE": divisors(reduce(math.gcd, self.channel_counts()))}
+
+    def resources(self) -> dict[str, int]:
+        # a 2- to 4-way mux per bit (one LUT6) into the output register, counters (Yosys xc7,
+        # 32+32 channels PE4 16-bit: 78 LUT, 70 FF)
+        n, counts = len(self.onnx_node.input), self.channel_counts()
+        cw = bits_for(0, max(counts) // self.get_nodeattr("PE"))
+        mux = self.tdata_bits() if n > 1 else 0
+        return {"lut": mux + 2 * cw + 6, "ff": self.tdata_bits() + cw + 3, "bram18": 0, "dsp": 0}
+
+    # ---- RTL and HLS emitters (bnf_concat.v, bnf_streams.h) ---------------------------
+    rtl_top = "bnf_concat"
+    rtl_files = ("bnf_concat.v",)
+
+    def rtl_parameters(self) -> dict[str, int]:
+        counts = self.channel_counts() + [0] * (MAX_STREAMS - len(self.onnx_node.input))
+        return {"NI": len(self.onnx_node.input), **{f"C{i}": c for i, c in enumerate(counts)},
+                "PE": self.get_nodeattr("PE"), "EB": self.get_nodeattr("elem_bits")}
+
+    def in_words(self, *xs: np.ndarray) -> dict[str, list[int]]:
+        from bnnforge.sim.ports import in_port
+
+        return {in_port(i): self._pack(x) for i, x in enumerate(xs)}
+
+    def out_words(self, y: np.ndarray) -> list[int]:
+        return self._pack(y)
+
+    def hls_stream_widths(self) -> tuple[list[int], list[int]]:
+        return [self.tdata_bits()] * len(self.onnx_node.input), [self.tdata_bits()]
+
+    def hls_instance(self) -> tuple[str, str, list, list]:
+        # bnf_concat is overloaded on the number of input streams: <PIXELS, F0, .., TW>
+        folds = [c // self.get_nodeattr("PE") for c in self.channel_counts()]
+        return "bnf_streams.h", "bnf_concat", [self.pixels(), *folds, self.tdata_bits()], []
+
 
 class ChannelSlice(_Plumbing):
-    """Channels start..end of a stream or vector."""
+    """Channels start..end of a stream or vector of `in_channels` channels. PE divides start,
+    end and in_channels. Words outside the slice are read and dropped, so the unit is paced
+    by its input words. The lowering must set `in_channels` (0: unknown, see input_channels)."""
 
     def get_nodeattr_types(self) -> dict:
-        return {**super().get_nodeattr_types(), "start": ("i", True, 0), "end": ("i", True, 0)}
+        return {**super().get_nodeattr_types(), "start": ("i", True, 0), "end": ("i", True, 0),
+                "in_channels": ("i", False, 0)}
 
     def golden(self, x: np.ndarray) -> np.ndarray:
         return x[..., self.get_nodeattr("start") : self.get_nodeattr("end")]
+
+    def input_channels(self, exact: bool = False) -> int:
+        """Channels of the input. Unset (0), the cost model assumes `end`; the emitters
+        (`exact`) refuse, since hardware built for the wrong width would hang the stream."""
+        cin = self.get_nodeattr("in_channels")
+        if not cin and exact:
+            raise BnnforgeError(f"{self.onnx_node.name}: ChannelSlice needs in_channels (the input's channel count) "
+                                "to emit hardware")
+        return cin or self.get_nodeattr("end")
+
+    def fold_params(self) -> dict[str, list[int]]:
+        g = reduce(math.gcd, [self.get_nodeattr("start"), self.get_nodeattr("end"), self.input_channels()])
+        return {"PE": divisors(g)}
+
+    def cycles(self) -> int:
+        return self.pixels() * self.input_channels() // self.get_nodeattr("PE")
+
+    def latency(self) -> int:
+        # the words before the slice are dropped first, then the output register
+        return self.get_nodeattr("start") // self.get_nodeattr("PE") + 1
+
+    def resources(self) -> dict[str, int]:
+        # no data path logic: the word counter and the keep compare (Yosys xc7, 128 -> [32:96]
+        # PE8 16-bit: 6 LUT, 133 FF)
+        cw = bits_for(0, self.input_channels() // self.get_nodeattr("PE"))
+        return {"lut": cw + 1, "ff": self.tdata_bits() + cw + 1, "bram18": 0, "dsp": 0}
+
+    # ---- RTL and HLS emitters (bnf_channel_slice.v, bnf_streams.h) --------------------
+    rtl_top = "bnf_channel_slice"
+    rtl_files = ("bnf_channel_slice.v",)
+
+    def rtl_parameters(self) -> dict[str, int]:
+        return {"CIN": self.input_channels(exact=True), "START": self.get_nodeattr("start"),
+                "END": self.get_nodeattr("end"), "PE": self.get_nodeattr("PE"), "EB": self.get_nodeattr("elem_bits")}
+
+    def in_words(self, x: np.ndarray) -> list[int]:
+        return self._pack(x)
+
+    def out_words(self, y: np.ndarray) -> list[int]:
+        return self._pack(y)
+
+    def hls_stream_widths(self) -> tuple[int, int]:
+        return self.tdata_bits(), self.tdata_bits()
+
+    def hls_instance(self) -> tuple[str, str, list, list]:
+        pe = self.get_nodeattr("PE")
+        args = [self.pixels(), self.input_channels(exact=True) // pe, self.get_nodeattr("start") // pe,
+                self.get_nodeattr("end") // pe, self.tdata_bits()]
+        return "bnf_streams.h", "bnf_channel_slice", args, []

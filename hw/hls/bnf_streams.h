@@ -1,0 +1,118 @@
+// bnnforge: stream plumbing for Vivado/Vitis HLS, one frame per call: fork (bnf_duplicate),
+// channel concatenation (bnf_concat) and channel slice (bnf_channel_slice). Same words as
+// hw/rtl/bnf_duplicate.v, bnf_concat.v and bnf_channel_slice.v. A C++ function has a fixed
+// number of stream arguments, so the fork and the concat are overloaded on their number of
+// output / input streams (2 to 4), and the generated top calls the one that fits.
+#ifndef BNF_STREAMS_H
+#define BNF_STREAMS_H
+
+#include <ap_int.h>
+#include <hls_stream.h>
+
+// ---- fork: every input word to each output; WORDS words per frame -------------------------
+template <int WORDS, int TW>
+void bnf_duplicate(hls::stream<ap_uint<TW> > &in0_V, hls::stream<ap_uint<TW> > &out0_V,
+                   hls::stream<ap_uint<TW> > &out1_V) {
+words:
+    for (int i = 0; i < WORDS; i++) {
+#pragma HLS PIPELINE II = 1
+        const ap_uint<TW> w = in0_V.read();
+        out0_V.write(w);
+        out1_V.write(w);
+    }
+}
+
+template <int WORDS, int TW>
+void bnf_duplicate(hls::stream<ap_uint<TW> > &in0_V, hls::stream<ap_uint<TW> > &out0_V,
+                   hls::stream<ap_uint<TW> > &out1_V, hls::stream<ap_uint<TW> > &out2_V) {
+words:
+    for (int i = 0; i < WORDS; i++) {
+#pragma HLS PIPELINE II = 1
+        const ap_uint<TW> w = in0_V.read();
+        out0_V.write(w);
+        out1_V.write(w);
+        out2_V.write(w);
+    }
+}
+
+template <int WORDS, int TW>
+void bnf_duplicate(hls::stream<ap_uint<TW> > &in0_V, hls::stream<ap_uint<TW> > &out0_V,
+                   hls::stream<ap_uint<TW> > &out1_V, hls::stream<ap_uint<TW> > &out2_V,
+                   hls::stream<ap_uint<TW> > &out3_V) {
+words:
+    for (int i = 0; i < WORDS; i++) {
+#pragma HLS PIPELINE II = 1
+        const ap_uint<TW> w = in0_V.read();
+        out0_V.write(w);
+        out1_V.write(w);
+        out2_V.write(w);
+        out3_V.write(w);
+    }
+}
+
+// ---- channel concatenation: per pixel F0 words of in0_V, then F1 of in1_V, ... ------------
+// (Fi = Ci / PE). One flat loop over the frame's words keeps II = 1 across the inputs.
+template <int PIXELS, int F0, int TW>
+void bnf_concat(hls::stream<ap_uint<TW> > &in0_V, hls::stream<ap_uint<TW> > &out0_V) {
+words:
+    for (int i = 0; i < PIXELS * F0; i++) {
+#pragma HLS PIPELINE II = 1
+        out0_V.write(in0_V.read());
+    }
+}
+
+template <int PIXELS, int F0, int F1, int TW>
+void bnf_concat(hls::stream<ap_uint<TW> > &in0_V, hls::stream<ap_uint<TW> > &in1_V,
+                hls::stream<ap_uint<TW> > &out0_V) {
+    int j = 0;  // word within the pixel
+words:
+    for (int i = 0; i < PIXELS * (F0 + F1); i++) {
+#pragma HLS PIPELINE II = 1
+        out0_V.write(j < F0 ? in0_V.read() : in1_V.read());
+        j = j == F0 + F1 - 1 ? 0 : j + 1;
+    }
+}
+
+template <int PIXELS, int F0, int F1, int F2, int TW>
+void bnf_concat(hls::stream<ap_uint<TW> > &in0_V, hls::stream<ap_uint<TW> > &in1_V,
+                hls::stream<ap_uint<TW> > &in2_V, hls::stream<ap_uint<TW> > &out0_V) {
+    int j = 0;
+words:
+    for (int i = 0; i < PIXELS * (F0 + F1 + F2); i++) {
+#pragma HLS PIPELINE II = 1
+        out0_V.write(j < F0 ? in0_V.read() : j < F0 + F1 ? in1_V.read() : in2_V.read());
+        j = j == F0 + F1 + F2 - 1 ? 0 : j + 1;
+    }
+}
+
+template <int PIXELS, int F0, int F1, int F2, int F3, int TW>
+void bnf_concat(hls::stream<ap_uint<TW> > &in0_V, hls::stream<ap_uint<TW> > &in1_V,
+                hls::stream<ap_uint<TW> > &in2_V, hls::stream<ap_uint<TW> > &in3_V,
+                hls::stream<ap_uint<TW> > &out0_V) {
+    int j = 0;
+words:
+    for (int i = 0; i < PIXELS * (F0 + F1 + F2 + F3); i++) {
+#pragma HLS PIPELINE II = 1
+        out0_V.write(j < F0 ? in0_V.read()
+                     : j < F0 + F1 ? in1_V.read()
+                     : j < F0 + F1 + F2 ? in2_V.read()
+                                        : in3_V.read());
+        j = j == F0 + F1 + F2 + F3 - 1 ? 0 : j + 1;
+    }
+}
+
+// ---- channel slice: of the CF input words per pixel, words FIRST..END-1 pass, the rest are
+// read and dropped (the unit runs at its input's rate) -------------------------------------
+template <int PIXELS, int CF, int FIRST, int END, int TW>
+void bnf_channel_slice(hls::stream<ap_uint<TW> > &in0_V, hls::stream<ap_uint<TW> > &out0_V) {
+    int j = 0;
+words:
+    for (int i = 0; i < PIXELS * CF; i++) {
+#pragma HLS PIPELINE II = 1
+        const ap_uint<TW> w = in0_V.read();
+        if (j >= FIRST && j < END) out0_V.write(w);
+        j = j == CF - 1 ? 0 : j + 1;
+    }
+}
+
+#endif
