@@ -10,8 +10,9 @@ RESOURCE_KEYS = ("lut", "ff", "bram18", "dsp")
 
 
 def estimate_graph(model: ModelWrapper) -> dict:
-    """Per-layer estimates, totals, throughput (the slowest op sets cycles per frame) and
-    latency (the longest path of first-output delays through the graph)."""
+    """Per-layer estimates, the stitched design's FIFOs and width converters, totals,
+    throughput (the slowest op sets cycles per frame) and latency (the longest path of
+    first-output delays through the graph)."""
     layers, ready = [], {model.graph.input[0].name: 0}
     for op in hw_ops(model):
         node = op.onnx_node
@@ -20,17 +21,30 @@ def estimate_graph(model: ModelWrapper) -> dict:
         for o in node.output:
             ready[o] = start + op.latency()
         layers.append({"name": node.name, "op": node.op_type, "folding": op.folding(), "estimate": est})
-    totals = {k: sum(layer["estimate"][k] for layer in layers) for k in RESOURCE_KEYS}
-    cycles = max(layer["estimate"]["cycles"] for layer in layers)
+    links = _interconnect(model)
+    totals = {k: sum(row["estimate"][k] for row in layers + links) for k in RESOURCE_KEYS}
+    cycles = max(row["estimate"]["cycles"] for row in layers + links)
     out = model.graph.output[0].name
     # the last op finishes one frame's worth of its own cycles after its first output
     last = next(layer for layer in layers if out in _outputs(model, layer["name"]))
     return {
         "layers": layers,
+        "interconnect": links,
         "totals": {"estimate": totals},
         "throughput": {"cycles_per_frame_estimate": cycles},
         "latency": {"cycles_estimate": ready[out] + last["estimate"]["cycles"]},
     }
+
+
+def _interconnect(model: ModelWrapper) -> list[dict]:
+    """Width converters and FIFOs of the stitched design (empty while an op has no RTL)."""
+    from qonnx.custom_op.registry import getCustomOp
+
+    from bnnforge.generator.stitch import interconnect
+
+    if not all(hasattr(getCustomOp(n), "rtl_top") for n in model.graph.node):
+        return []
+    return interconnect(model)
 
 
 def _outputs(model: ModelWrapper, name: str) -> list[str]:
@@ -44,6 +58,12 @@ def format_estimate(report: dict, clock_mhz: float = 100.0) -> str:
         fold = " ".join(f"{k}={v}" for k, v in layer["folding"].items())
         rows.append((layer["name"], layer["op"], fold, e["lut"], e["ff"], e["bram18"], e["dsp"], e["cycles"],
                      f["lut"] if f else "-", f["cycles"] if f else "-"))
+    links = report.get("interconnect", [])
+    if links:
+        link = {k: sum(row["estimate"][k] for row in links) for k in RESOURCE_KEYS}
+        dwcs = sum(row["op"] == "WidthConverter" for row in links)
+        rows.append((f"{len(links) - dwcs} FIFOs, {dwcs} width converters", "", "", link["lut"], link["ff"],
+                     link["bram18"], link["dsp"], "", "", ""))
     t = report["totals"]["estimate"]
     rows.append(("total", "", "", t["lut"], t["ff"], t["bram18"], t["dsp"], "", "", ""))
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]

@@ -122,11 +122,18 @@ def auto_folding(model: ModelWrapper, target_cycles: int | None = None) -> tuple
         legal = op.fold_params()
         if not legal:
             continue
+        # an MVAU's SIMD is also its window generator's word width: judge them together
+        producer = model.find_producer(op.onnx_node.input[0])
+        window = getCustomOp(producer) if producer is not None and producer.op_type == "SlidingWindow" else None
         best = fastest = None
         for values in itertools.product(*legal.values()):
             for p, v in zip(legal, values):
                 op.set_nodeattr(p, v)
             est = op.estimate()
+            if window is not None:
+                window.set_nodeattr("SIMD", op.get_nodeattr("SIMD"))
+                w_est = window.estimate()
+                est = {k: (max(v, w_est[k]) if k == "cycles" else v + w_est.get(k, 0)) for k, v in est.items()}
             key = (area(est), est["cycles"])
             if est["cycles"] <= target_cycles and (best is None or key < best[0]):
                 best = (key, values)

@@ -20,7 +20,9 @@ DUPLICATE = {"bits_4x4x16_n2": ((4, 4), 16, 2, 1, 16), "codes_3x5x6_n3": ((3, 5)
              "vector_5_n4": ((), 5, 4, 9, 1)}
 # Concat: (spatial shape, channels per input, elem_bits, PE)
 CONCAT = {"codes_8+8": ((3, 3), (8, 8), 16, 4), "bits_2+4+6": ((5, 3), (2, 4, 6), 1, 2),
-          "vector_5+5": ((), (5, 5), 8, 5)}
+          "vector_5+5": ((), (5, 5), 8, 5),
+          # PE = all channels: one word of every input joined per cycle (bnf_concat_par)
+          "par_codes_16+16": ((3, 3), (16, 16), 16, 32), "par_bits_2+4+6+3": ((5, 3), (2, 4, 6, 3), 1, 15)}
 # ChannelSlice: (spatial shape, input channels, start, end, elem_bits, PE)
 SLICE = {"codes_16_4to12": ((4, 4), 16, 4, 12, 16, 4), "9bit_6_0to3": ((3, 5), 6, 0, 3, 9, 3),
          "vector_10_5to10": ((), 10, 5, 10, 16, 5)}
@@ -135,9 +137,10 @@ def test_channel_slice_csim(case: str, tmp_path: Path) -> None:
 
 
 def test_folding_respects_every_part() -> None:
-    """PE must divide each concatenated input and the slice's bounds and input width."""
+    """PE must divide each concatenated input (or take all channels at once) and the
+    slice's bounds and input width."""
     cat = build_concat("bits_2+4+6")(1, 0)[0]
-    assert cat.fold_params() == {"PE": [1, 2]}
+    assert cat.fold_params() == {"PE": [1, 2, 12]}
     sl = build_slice("codes_16_4to12")(1, 0)[0]
     assert sl.fold_params() == {"PE": [1, 2, 4]}
     vec = build_slice("vector_10_5to10")(1, 0)[0]

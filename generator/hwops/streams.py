@@ -116,9 +116,18 @@ class Concat(_Plumbing):
         return counts
 
     def fold_params(self) -> dict[str, list[int]]:
-        return {"PE": divisors(reduce(math.gcd, self.channel_counts()))}
+        # PE divides every input: words taken from one input at a time; or PE = all the
+        # channels: one word of every input joined per cycle (bnf_concat_par)
+        pes = divisors(reduce(math.gcd, self.channel_counts()))
+        return {"PE": sorted({*pes, self.channels()})}
+
+    def parallel(self) -> bool:
+        """One pixel per cycle from a word of every input (PE = all channels)."""
+        return len(self.onnx_node.input) > 1 and self.get_nodeattr("PE") == self.channels()
 
     def resources(self) -> dict[str, int]:
+        if self.parallel():  # wires into the output register
+            return {"lut": 2, "ff": self.tdata_bits() + 1, "bram18": 0, "dsp": 0}
         # a 2- to 4-way mux per bit (one LUT6) into the output register, counters (Yosys xc7,
         # 32+32 channels PE4 16-bit: 78 LUT, 70 FF)
         n, counts = len(self.onnx_node.input), self.channel_counts()
@@ -126,27 +135,45 @@ class Concat(_Plumbing):
         mux = self.tdata_bits() if n > 1 else 0
         return {"lut": mux + 2 * cw + 6, "ff": self.tdata_bits() + cw + 3, "bram18": 0, "dsp": 0}
 
-    # ---- RTL and HLS emitters (bnf_concat.v, bnf_streams.h) ---------------------------
-    rtl_top = "bnf_concat"
-    rtl_files = ("bnf_concat.v",)
+    def in_elements(self) -> list[int]:
+        """Elements per word of each input stream."""
+        return self.channel_counts() if self.parallel() else [self.get_nodeattr("PE")] * len(self.onnx_node.input)
+
+    # ---- RTL and HLS emitters (bnf_concat.v / bnf_concat_par.v, bnf_streams.h) ----------
+    @property
+    def rtl_top(self) -> str:
+        return "bnf_concat_par" if self.parallel() else "bnf_concat"
+
+    @property
+    def rtl_files(self) -> tuple[str, ...]:
+        return (f"{self.rtl_top}.v",)
 
     def rtl_parameters(self) -> dict[str, int]:
         counts = self.channel_counts() + [0] * (MAX_STREAMS - len(self.onnx_node.input))
+        fold = {} if self.parallel() else {"PE": self.get_nodeattr("PE")}
         return {"NI": len(self.onnx_node.input), **{f"C{i}": c for i, c in enumerate(counts)},
-                "PE": self.get_nodeattr("PE"), "EB": self.get_nodeattr("elem_bits")}
+                **fold, "EB": self.get_nodeattr("elem_bits")}
 
     def in_words(self, *xs: np.ndarray) -> dict[str, list[int]]:
         from bnnforge.sim.ports import in_port
 
-        return {in_port(i): self._pack(x) for i, x in enumerate(xs)}
+        eb = self.get_nodeattr("elem_bits")
+        return {in_port(i): pack_words(np.asarray(x).reshape(-1, e), eb)
+                for i, (x, e) in enumerate(zip(xs, self.in_elements()))}
 
     def out_words(self, y: np.ndarray) -> list[int]:
         return self._pack(y)
 
     def hls_stream_widths(self) -> tuple[list[int], list[int]]:
-        return [self.tdata_bits()] * len(self.onnx_node.input), [self.tdata_bits()]
+        from bnnforge.generator.hls import tw
+
+        return [tw(e * self.get_nodeattr("elem_bits")) for e in self.in_elements()], [self.tdata_bits()]
 
     def hls_instance(self) -> tuple[str, str, list, list]:
+        if self.parallel():  # bnf_concat_par<PIXELS, EB, C0, .., TW0, .., OUT_TW>
+            ins, (out,) = self.hls_stream_widths()
+            return "bnf_streams.h", "bnf_concat_par", [self.pixels(), self.get_nodeattr("elem_bits"),
+                                                        *self.channel_counts(), *ins, out], []
         # bnf_concat is overloaded on the number of input streams: <PIXELS, F0, .., TW>
         folds = [c // self.get_nodeattr("PE") for c in self.channel_counts()]
         return "bnf_streams.h", "bnf_concat", [self.pixels(), *folds, self.tdata_bits()], []

@@ -101,6 +101,51 @@ words:
     }
 }
 
+// ---- channel concatenation at one pixel per cycle (PE = all channels): a word of every
+// input, in0_V's channels in the low bits ------------------------------------------------
+template <int PIXELS, int EB, int C0, int C1, int TW0, int TW1, int OUT_TW>
+void bnf_concat_par(hls::stream<ap_uint<TW0> > &in0_V, hls::stream<ap_uint<TW1> > &in1_V,
+                    hls::stream<ap_uint<OUT_TW> > &out0_V) {
+pixels:
+    for (int i = 0; i < PIXELS; i++) {
+#pragma HLS PIPELINE II = 1
+        ap_uint<OUT_TW> y = 0;
+        y(C0 * EB - 1, 0) = in0_V.read()(C0 * EB - 1, 0);
+        y((C0 + C1) * EB - 1, C0 * EB) = in1_V.read()(C1 * EB - 1, 0);
+        out0_V.write(y);
+    }
+}
+
+template <int PIXELS, int EB, int C0, int C1, int C2, int TW0, int TW1, int TW2, int OUT_TW>
+void bnf_concat_par(hls::stream<ap_uint<TW0> > &in0_V, hls::stream<ap_uint<TW1> > &in1_V,
+                    hls::stream<ap_uint<TW2> > &in2_V, hls::stream<ap_uint<OUT_TW> > &out0_V) {
+pixels:
+    for (int i = 0; i < PIXELS; i++) {
+#pragma HLS PIPELINE II = 1
+        ap_uint<OUT_TW> y = 0;
+        y(C0 * EB - 1, 0) = in0_V.read()(C0 * EB - 1, 0);
+        y((C0 + C1) * EB - 1, C0 * EB) = in1_V.read()(C1 * EB - 1, 0);
+        y((C0 + C1 + C2) * EB - 1, (C0 + C1) * EB) = in2_V.read()(C2 * EB - 1, 0);
+        out0_V.write(y);
+    }
+}
+
+template <int PIXELS, int EB, int C0, int C1, int C2, int C3, int TW0, int TW1, int TW2, int TW3, int OUT_TW>
+void bnf_concat_par(hls::stream<ap_uint<TW0> > &in0_V, hls::stream<ap_uint<TW1> > &in1_V,
+                    hls::stream<ap_uint<TW2> > &in2_V, hls::stream<ap_uint<TW3> > &in3_V,
+                    hls::stream<ap_uint<OUT_TW> > &out0_V) {
+pixels:
+    for (int i = 0; i < PIXELS; i++) {
+#pragma HLS PIPELINE II = 1
+        ap_uint<OUT_TW> y = 0;
+        y(C0 * EB - 1, 0) = in0_V.read()(C0 * EB - 1, 0);
+        y((C0 + C1) * EB - 1, C0 * EB) = in1_V.read()(C1 * EB - 1, 0);
+        y((C0 + C1 + C2) * EB - 1, (C0 + C1) * EB) = in2_V.read()(C2 * EB - 1, 0);
+        y((C0 + C1 + C2 + C3) * EB - 1, (C0 + C1 + C2) * EB) = in3_V.read()(C3 * EB - 1, 0);
+        out0_V.write(y);
+    }
+}
+
 // ---- channel slice: of the CF input words per pixel, words FIRST..END-1 pass, the rest are
 // read and dropped (the unit runs at its input's rate) -------------------------------------
 template <int PIXELS, int CF, int FIRST, int END, int TW>
