@@ -21,7 +21,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.generator.hwops import DOMAIN
 from bnnforge.generator.hwops.base import bits_for
-from bnnforge.generator.stitch import memories, write_rtl
+from bnnforge.generator.stitch import literal_parameters, memories, write_rtl
 from bnnforge.generator.synth import synth_xilinx
 from bnnforge.sim.runner import rtl_sources
 
@@ -37,9 +37,11 @@ def op_node(op_type: str, n_in: int, **attrs):  # noqa: ANN003, ANN201
 def synth_op(label: str, op, params: list[np.ndarray] = ()) -> dict:  # noqa: ANN001
     """Synthesize one op's RTL with its memory files; record it next to its estimate."""
     mems = memories(op, list(params))
-    files = {f"{k.lower()}.mem": v for k, v in mems.items()}
+    literals = literal_parameters(mems)
+    files = {f"{k.lower()}.mem": v for k, v in mems.items() if k not in literals}
     res = synth_xilinx(op.rtl_top, rtl_sources(*op.rtl_files),
-                       {**op.rtl_parameters(), **{k: f"{k.lower()}.mem" for k in mems}}, files, timeout=1800)
+                       {**op.rtl_parameters(), **literals, **{k: f"{k.lower()}.mem" for k in mems if k not in literals}},
+                       files, timeout=1800)
     return {"op": label, "type": op.onnx_node.op_type, "rtl": op.rtl_top, "parameters": op.rtl_parameters(),
             "synth": res, "estimate": op.estimate()}
 
@@ -69,11 +71,16 @@ def popcount_const(n: int) -> Callable[[], dict]:
     return run
 
 
-def binary_mvau(mw: int, mh: int, pe: int, simd: int, h: int = 8, pad: int = 1, k: int = 3) -> Callable[[], dict]:
+def binary_mvau(mw: int, mh: int, pe: int, simd: int, h: int = 8, pad: int = 1, k: int = 3, groups: int = 1,
+                thresholds: bool = False) -> Callable[[], dict]:
     def run() -> dict:
-        op = op_node("BinaryMVAU", 2, MW=mw, MH=mh, PE=pe, SIMD=simd, kernel=k, stride=1, pad=pad, ifm_dim=[h, h],
-                     out_shape=[1, h, h, mh], out_dtype=f"INT{bits_for(-mw, mw)}")
-        row = synth_op(f"BinaryMVAU MW={mw} MH={mh} PE={pe} SIMD={simd}", op, [RNG.integers(0, 2, (mh, mw))])
+        op = op_node("BinaryMVAU", 3 if thresholds else 2, MW=mw, MH=mh, PE=pe, SIMD=simd, kernel=k, stride=1,
+                     pad=pad, ifm_dim=[h, h], groups=groups, thresholds=int(thresholds), out_shape=[1, h, h, mh],
+                     out_dtype="BINARY" if thresholds else f"INT{bits_for(-mw, mw)}")
+        params = [RNG.integers(0, 2, (mh, mw))] + ([RNG.integers(-10, 11, mh)] if thresholds else [])
+        form = "constant weights" if op.is_const() else "streamed weights"
+        extra = (f" groups={groups}" if groups > 1 else "") + (" +threshold" if thresholds else "")
+        row = synth_op(f"BinaryMVAU {k}x{k} MW={mw} MH={mh} PE={pe} SIMD={simd}{extra} ({form})", op, params)
         row["lut_per_lane"] = round(row["synth"]["lut"] / (pe * simd), 2)
         return row
     return run
@@ -117,6 +124,73 @@ def sliding_window(h: int, c: int, simd: int, stride: int, bits: int) -> Callabl
     return run
 
 
+def residual_add() -> dict:
+    op = op_node("ResidualAdd", 2, PE=4, in_bits=16, a_frac=8, b_frac=8, out_frac=8, skip_depth=64,
+                 out_shape=[1, 8, 8, 64], out_dtype="INT16")
+    return synth_op("ResidualAdd 8x8x64 PE=4, skip FIFO 64", op)
+
+
+def embedding_add() -> dict:
+    op = op_node("EmbeddingAdd", 2, PE=4, in_bits=16, a_frac=8, b_frac=6, out_frac=8, out_shape=[1, 8, 8, 64],
+                 out_dtype="INT16")
+    return synth_op("EmbeddingAdd 8x8x64 PE=4", op)
+
+
+def requantize() -> dict:
+    op = op_node("Requantize", 1, PE=4, in_bits=16, in_frac=8, out_frac=4, out_shape=[1, 8, 8, 64], out_dtype="INT8")
+    return synth_op("Requantize 16->8 bits PE=4", op)
+
+
+def avg_pool(kernel: int) -> Callable[[], dict]:
+    def run() -> dict:
+        if kernel:
+            op = op_node("AvgPool", 1, PE=4, kernel=2, ifm_dim=[16, 16], in_bits=16, out_shape=[1, 8, 8, 32],
+                         out_dtype="INT16")
+            return synth_op("AvgPool 2x2 16x16x32 PE=4", op)
+        op = op_node("AvgPool", 1, PE=4, kernel=0, ifm_dim=[7, 7], in_bits=16, out_shape=[1, 64], out_dtype="INT16")
+        return synth_op("AvgPool global 7x7x64 PE=4", op)
+    return run
+
+
+def affine(branches: int) -> Callable[[], dict]:
+    def run() -> dict:
+        c, ib, in_frac = (32, 10, 0) if branches == 3 else (16, 18, 8)
+        e = RNG.integers(11, 19, c) if branches == 3 else RNG.integers(15, 19, c)
+        op = op_node("FixedAffine", branches + 3, PE=4, branches=branches, in_bits=ib, in_frac=in_frac, gain_bits=12,
+                     out_frac=8, out_shape=[1, 8, 8, c], out_dtype="INT16")
+        params = [RNG.integers(-2048, 2048, (branches, c)), e,
+                  np.rint(RNG.uniform(-4, 4, c) * 2.0 ** np.maximum(e, 8)).astype(np.int64)]
+        return synth_op(f"FixedAffine {branches} branch(es) 8x8x{c} PE=4", op, params)
+    return run
+
+
+def prelu(kind: str) -> Callable[[], dict]:
+    def run() -> dict:
+        c = 32 if kind == "RPReLU" else 48
+        op = op_node(kind, 4 if kind == "RPReLU" else 3, PE=4, in_bits=16, slope_bits=8, slope_frac=6, out_frac=8,
+                     out_shape=[1, 8, 8, c], out_dtype="INT16")
+        params = ([RNG.integers(-76, 76, c), RNG.integers(-32, 64, c), RNG.integers(-76, 76, c)] if kind == "RPReLU"
+                  else [RNG.integers(20, 96, c), RNG.integers(-32, 50, c)])
+        return synth_op(f"{kind} 8x8x{c} PE=4", op, params)
+    return run
+
+
+def streams(kind: str) -> dict:
+    if kind == "Duplicate":
+        op = getCustomOp(helper.make_node("Duplicate", ["x"], ["a", "b", "c"], domain=DOMAIN, PE=32, elem_bits=1,
+                                          out_shape=[1, 8, 8, 64], out_dtype="BINARY"))
+        return synth_op("Duplicate x3 bits PE=32", op)
+    if kind == "Concat":
+        op = op_node("Concat", 2, PE=4, elem_bits=16, in_channels=[32, 32], out_shape=[1, 8, 8, 64], out_dtype="INT16")
+        return synth_op("Concat 32+32 16-bit PE=4", op)
+    if kind == "ChannelSlice":
+        op = op_node("ChannelSlice", 1, PE=8, elem_bits=16, in_channels=128, start=32, end=96, out_shape=[1, 64],
+                     out_dtype="INT16")
+        return synth_op("ChannelSlice 128 -> [32:96] PE=8", op)
+    op = op_node("DynamicSign", 3, PE=8, in_bits=16, x_frac=8, v_frac=8, out_shape=[1, 8, 8, 64], out_dtype="BINARY")
+    return synth_op("DynamicSign 8x8x64 PE=8 (two-frame buffer)", op, [RNG.integers(-300, 300, 64)])
+
+
 def width_converter(c: int, bits: int, ie: int, oe: int) -> Callable[[], dict]:
     def run() -> dict:
         op = op_node("WidthConverter", 1, in_elems=ie, out_elems=oe, elem_bits=bits, out_shape=[1, 8, 8, c],
@@ -151,7 +225,13 @@ CASES: dict[str, tuple[bool, Callable[[], dict]]] = {
     "popcount1024": (False, popcount_const(1024)),
     "mvau_72x16": (True, binary_mvau(72, 16, 4, 8)),
     "mvau_288x32": (False, binary_mvau(288, 32, 8, 32)),
-    "mvau_144x16_full_simd": (False, binary_mvau(144, 16, 16, 144)),
+    "mvau_288x64_pe16": (False, binary_mvau(288, 64, 16, 8)),
+    "mvau_1x1_64x64": (False, binary_mvau(64, 64, 4, 16, pad=0, k=1)),
+    "mvau_grouped_g2": (True, binary_mvau(144, 32, 4, 16, groups=2)),
+    "mvau_grouped_g4_1x1": (False, binary_mvau(16, 64, 2, 8, pad=0, k=1, groups=4)),
+    "mvau_const_3x3_144x16": (False, binary_mvau(144, 16, 16, 144)),
+    "mvau_const_1x1_64x16": (True, binary_mvau(64, 16, 16, 64, pad=0, k=1)),
+    "mvau_threshold_72x16": (True, binary_mvau(72, 16, 4, 8, thresholds=True)),
     "int_mvau_first_conv": (True, int_mvau_first_conv),
     "int_mvau_classifier": (False, int_mvau_classifier),
     "shift_8x8x16": (True, shift(8, 8, 16, 4)),
@@ -160,6 +240,19 @@ CASES: dict[str, tuple[bool, Callable[[], dict]]] = {
     "swg_16x16x64": (True, sliding_window(16, 64, 32, 1, 1)),
     "swg_16x16x64_s2": (False, sliding_window(16, 64, 32, 2, 1)),
     "swg_32x32x3_8bit": (False, sliding_window(32, 3, 27, 1, 8)),
+    "fixed_affine_3": (True, affine(3)),
+    "fixed_affine_1": (False, affine(1)),
+    "rprelu": (True, prelu("RPReLU")),
+    "fprelu": (False, prelu("FPReLU")),
+    "residual_add": (True, residual_add),
+    "embedding_add": (False, embedding_add),
+    "requantize": (True, requantize),
+    "avg_pool_2x2": (True, avg_pool(2)),
+    "avg_pool_global": (True, avg_pool(0)),
+    "duplicate": (True, lambda: streams("Duplicate")),
+    "concat": (False, lambda: streams("Concat")),
+    "channel_slice": (False, lambda: streams("ChannelSlice")),
+    "dynamic_sign": (True, lambda: streams("DynamicSign")),
     "dwc_16_to_4": (True, width_converter(16, 16, 16, 4)),
     "fifo_16x32": (True, fifo(16, 32)),
     "fifo_64x1024": (False, fifo(64, 1024)),

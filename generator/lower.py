@@ -320,7 +320,7 @@ def rule_fixed_batchnorm(low: _Lowering, node) -> None:  # noqa: ANN001
     y = low.new_tensor(dots[0].shape, f, f"INT{bits}")
     params = [low.const(np.asarray(m).reshape(k, -1)), low.const(e), low.const(b)]
     low.emit("FixedAffine", [d.name for d in dots] + params, y, branches=k, in_frac=in_frac,
-             in_bits=max(d.bits for d in dots))
+             in_bits=max(d.bits for d in dots), gain_bits=_weight_bits(np.rint(np.asarray(m)).astype(np.int64)))
     low.tensors[node.output[0]] = y
 
 
@@ -397,10 +397,12 @@ def _slope_rule(op: str) -> object:
         if x.frac != f:
             raise low.fail(node, f"input on grid 2**-{x.frac}, the layer expects 2**-{f}")
         grids = (f, sf, f) if op == "RPReLU" else (sf, sf)
-        params = [low.const(exact_int(low.init(i), q)) for i, q in zip(node.input[1:], grids)]
+        codes = [exact_int(low.init(i), q) for i, q in zip(node.input[1:], grids)]
+        slopes = np.concatenate([np.ravel(c) for c in (codes[1:2] if op == "RPReLU" else codes)])
         bits = get_by_name(node.attribute, "bits").i
         y = low.new_tensor(x.shape, f, f"INT{bits}")
-        low.emit(op, [x.name, *params], y, slope_frac=sf)
+        low.emit(op, [x.name, *map(low.const, codes)], y, slope_frac=sf, in_bits=x.bits,
+                 slope_bits=_weight_bits(slopes))
         low.tensors[node.output[0]] = y
     return rule
 

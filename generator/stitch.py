@@ -51,6 +51,13 @@ def params_of(model: ModelWrapper, node) -> list[np.ndarray]:  # noqa: ANN001
     return [model.get_initializer(t) for t in node.input if model.get_initializer(t) is not None]
 
 
+def literal_parameters(mems: dict[str, str]) -> dict[str, str]:
+    """Entries of an op's `rtl_memories()` that are Verilog literals (e.g. 128'h...: the
+    constant-weight MVAU's weights) rather than $readmemh file contents: they go straight
+    into a parameter."""
+    return {k: v for k, v in mems.items() if "'" in v}
+
+
 def memories(op: HWOp, params: list[np.ndarray]) -> dict[str, str]:
     """$readmemh files of one op from its parameters (empty for parameterless ops)."""
     if not hasattr(op, "rtl_memories"):
@@ -202,6 +209,8 @@ def _tie_offs(op: HWOp, n_in: int, n_out: int) -> list[tuple[str, str]]:
 
 
 def _verilog_value(v) -> str:  # noqa: ANN001
+    if isinstance(v, str) and "'" in v:  # a sized literal such as 16'h1f
+        return v
     return f'"{v}"' if isinstance(v, (str, Path)) else str(int(v))
 
 
@@ -266,7 +275,11 @@ def write_rtl(model: ModelWrapper, outdir: Path, top: str, source: str = "",
         op = getCustomOp(node)
         files.update(op.rtl_files)
         params = dict(op.rtl_parameters())
-        for pname, text in memories(op, params_of(model, node)).items():
+        mems = memories(op, params_of(model, node))
+        params.update(literal_parameters(mems))
+        for pname, text in mems.items():
+            if pname in params:
+                continue
             path = (outdir / "mem" / f"{node.name}_{pname.lower()}.mem").resolve()
             path.write_text(text)
             params[pname] = path.name if relative_mem else path

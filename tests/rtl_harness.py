@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from bnnforge.sim.ports import in_port, out_port
+from bnnforge.generator.stitch import literal_parameters
 from bnnforge.sim.runner import rtl_sources, run_stream_test
 
 BUILD_ROOT = Path(__file__).resolve().parent.parent / ".sim_build"
@@ -22,6 +23,8 @@ def run_op_rtl(op, simulator: str, inputs: list[np.ndarray], weights: np.ndarray
     {port: words} for ops with several streams."""
     params = dict(op.rtl_parameters())
     mems = op.rtl_memories(weights) if weights is not None else {}
+    params.update(literal_parameters(mems))
+    mems = {k: v for k, v in mems.items() if k not in params}
     digest = hashlib.sha1("".join(sorted(mems.values())).encode()).hexdigest()[:12]
     mem_dir = BUILD_ROOT / "mem" / digest
     mem_dir.mkdir(parents=True, exist_ok=True)

@@ -14,8 +14,8 @@ from tests import test_rtl_mvau, test_rtl_shift
 @pytest.mark.parametrize("case", list(test_rtl_mvau.CASES))
 def test_binary_mvau_csim(case: str, tmp_path: Path) -> None:
     frames = 40
-    mvau, x, weights, want = test_rtl_mvau.build_case(case, frames=frames, seed=21)
-    got = csim(mvau, "mvau", mvau.in_words(x), frames, tmp_path, weights)
+    mvau, (x,), params, want = test_rtl_mvau.build_case(case, frames=frames, seed=21)
+    got = csim(mvau, "mvau", mvau.in_words(x), frames, tmp_path, params)
     assert got == mvau.out_words(want)
 
 

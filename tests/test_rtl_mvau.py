@@ -1,7 +1,11 @@
 """RTL of the binary MVAU under cocotb (Icarus and Verilator): bit-exact with the golden
-model under random stalls, and its cycles equal the cost model."""
+model under random stalls, and its cycles equal the cost model. Covers the streamed-weight
+form (PE/SIMD folding, padding correction), grouped convs, the fully unrolled
+constant-weight form (bnf_binary_mvau_const) and the fused threshold output."""
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import pytest
@@ -10,55 +14,66 @@ from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.generator.hwops import DOMAIN
 from bnnforge.generator.hwops.base import bits_for
-from tests.rtl_harness import run_op_rtl
+from tests.rtl_harness import verify_op_rtl
 
-# (H, W, Cin, Cout, kernel, stride, pad, PE, SIMD): odd sizes, stride 2, 1x1, full unfold
+# (H, W, Cin, Cout, kernel, stride, pad, PE, SIMD, groups, thresholds)
 CASES = {
-    "3x3_odd_5x5": (5, 5, 4, 6, 3, 1, 1, 3, 12),
-    "1x1_full": (4, 4, 16, 8, 1, 1, 0, 8, 16),
-    "3x3_s2_7x6": (7, 6, 2, 4, 3, 2, 1, 1, 9),
+    "3x3_odd_5x5": (5, 5, 4, 6, 3, 1, 1, 3, 12, 1, 0),
+    "3x3_s2_7x6": (7, 6, 2, 4, 3, 2, 1, 1, 9, 1, 0),
+    # grouped: g 2 loads a vector exactly as fast as its folds use it (NF = g); g 4 with slack
+    "grouped_g2_5x5": (5, 5, 8, 8, 3, 1, 1, 4, 2, 2, 0),
+    "grouped_g4_s2_7x5": (7, 5, 12, 8, 3, 2, 1, 1, 3, 4, 0),
+    # fully unrolled (PE = MH, SIMD = MW): constant weights and corrections in logic
+    "const_1x1": (4, 4, 16, 8, 1, 1, 0, 8, 16, 1, 0),
+    "const_3x3_5x4": (5, 4, 2, 5, 3, 1, 1, 5, 18, 1, 0),
+    # fused batch norm + sign: output bits dot >= t
+    "thresh_3x3_6x6": (6, 6, 4, 6, 3, 1, 1, 2, 6, 1, 1),
 }
+WEIGHT_SEED = 1234  # the op's parameters do not depend on the run's seed: one build per case
+
+
+def pixels(case: str) -> int:
+    h, w, _, _, k, s, p, *_ = CASES[case]
+    return ((h + 2 * p - k) // s + 1) * ((w + 2 * p - k) // s + 1)
 
 
 def build_case(name: str, frames: int, seed: int):  # noqa: ANN201
-    h, w, cin, cout, k, s, p, pe, simd = CASES[name]
+    """(op, [input bits], weights (a (w, t) tuple with thresholds), expected output)."""
+    h, w, cin, cout, k, s, p, pe, simd, g, thr = CASES[name]
     oh, ow = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
-    mw = k * k * cin
-    dt = f"INT{bits_for(-mw, mw)}"
+    mw = k * k * cin // g
+    dt = "BINARY" if thr else f"INT{bits_for(-mw, mw)}"
     swg = getCustomOp(helper.make_node("SlidingWindow", ["x"], ["y"], domain=DOMAIN, ifm_dim=[h, w], channels=cin,
-                                       kernel=k, stride=s, pad=p, out_shape=[frames, oh, ow, mw], out_dtype="BINARY"))
-    mvau = getCustomOp(helper.make_node("BinaryMVAU", ["x", "w"], ["y"], domain=DOMAIN, MW=mw, MH=cout, PE=pe,
-                                        SIMD=simd, kernel=k, stride=s, pad=p, ifm_dim=[h, w],
-                                        out_shape=[frames, oh, ow, cout], out_dtype=dt))
-    rng = np.random.default_rng(seed)
-    maps = rng.integers(0, 2, (frames, h, w, cin))
+                                       kernel=k, stride=s, pad=p, out_shape=[frames, oh, ow, k * k * cin],
+                                       out_dtype="BINARY"))
+    mvau = getCustomOp(helper.make_node("BinaryMVAU", ["x", "w", "t"] if thr else ["x", "w"], ["y"], domain=DOMAIN,
+                                        MW=mw, MH=cout, PE=pe, SIMD=simd, groups=g, kernel=k, stride=s, pad=p,
+                                        ifm_dim=[h, w], thresholds=thr, out_shape=[frames, oh, ow, cout],
+                                        out_dtype=dt))
+    prm = np.random.default_rng(WEIGHT_SEED)
+    weights = prm.integers(0, 2, (cout, mw))
+    params = weights
+    if thr:
+        t = prm.integers(-10, 11, cout)
+        t[0], t[1] = -mw - 4, mw + 1  # beyond the dot range: clipped, constant outputs
+        params = (weights, t)
+    maps = np.random.default_rng(seed).integers(0, 2, (frames, h, w, cin))
     x = swg.golden(maps) if (k, s, p) != (1, 1, 0) else maps
-    weights = rng.integers(0, 2, (cout, mw))
-    return mvau, x, weights, mvau.golden(x, weights)
+    want = mvau.golden(x, *(params if thr else (params,)))
+    return mvau, [x], params, want
 
 
 @pytest.mark.parametrize("simulator", ["icarus", "verilator"])
 @pytest.mark.parametrize("case", list(CASES))
-def test_binary_mvau_rtl_random_stalls(case: str, simulator: str) -> None:
-    mvau, x, weights, want = build_case(case, frames=max(2, -(-1000 // (mvau_pixels(case)))), seed=7)
-    assert len(x.reshape(-1, x.shape[-1])) >= 1000  # at least 1000 random input vectors
-    run_op_rtl(mvau, simulator, [x], weights, want, stall=0.3, seed=11)
+def test_binary_mvau_rtl(case: str, simulator: str) -> None:
+    frames = -(-1000 // pixels(case))
+    assert frames * pixels(case) >= 1000  # at least 1000 random input vectors under stalls
+    verify_op_rtl(functools.partial(build_case, case), simulator, stall_frames=frames, seed=7)
 
 
-def mvau_pixels(case: str) -> int:
-    h, w, _, _, k, s, p, _, _ = CASES[case]
-    return ((h + 2 * p - k) // s + 1) * ((w + 2 * p - k) // s + 1)
-
-
-@pytest.mark.parametrize("case", list(CASES))
-def test_binary_mvau_rtl_cycles_equal_cost_model(case: str) -> None:
-    frames = 3
-    mvau, x, weights, want = build_case(case, frames=frames, seed=3)
-    stamps = run_op_rtl(mvau, "verilator", [x], weights, want, stall=0.0)["stamps"]
-    outs, ins = stamps["out0_V"], stamps["in0_V"]
-    per_frame = len(outs) // frames
-    frame_ends = [outs[(f + 1) * per_frame - 1] for f in range(frames)]
-    ii = {frame_ends[f + 1] - frame_ends[f] for f in range(frames - 1)}
-    mvau.set_nodeattr("out_shape", [1, *mvau.out_shape()[1:]])
-    assert ii == {mvau.cycles()}
-    assert outs[0] - ins[0] == mvau.latency()
+def test_forms_selected_by_folding() -> None:
+    forms = {case: build_case(case, 1, 0)[0] for case in CASES}
+    assert {c for c, op in forms.items() if op.rtl_top == "bnf_binary_mvau_const"} == {"const_1x1", "const_3x3_5x4"}
+    g2 = forms["grouped_g2_5x5"]
+    assert g2.fold_params() == {"PE": [1, 2, 4], "SIMD": [1, 2, 4]}  # MH/g = 4, Cin/g = 4
+    assert g2.latency() == 3 * 18 and g2.cycles() == 25 * 2 * 18

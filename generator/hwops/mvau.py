@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from qonnx.core.datatype import DataType
 
-from bnnforge.generator.hwops.base import HWOp, bits_for, divisors, hex_lines, memory_cost, pack_words
+from bnnforge.generator.hwops.base import HWOp, bits_for, bram18, divisors, hex_lines, memory_cost, pack_words
 
 
 def _index_bits(depth: int) -> int:
@@ -19,8 +19,56 @@ def _index_bits(depth: int) -> int:
     return max(1, (depth - 1).bit_length())
 
 
-# LUTs per XNOR-popcount input bit: Yosys synth_xilinx of bnf_popcount, 1.09 at N=1024
-LUT_PER_XNOR_BIT = 1.1
+# ---- LUT costs of the binary MVAU's parts, as Yosys synth_xilinx (xc7) maps them ---------
+def _cell_luts(k: int) -> int:
+    """bnf_count6 of k bits: one LUT per count bit that is not constant (k = 1 is a wire)."""
+    return 0 if k <= 1 else 2 if k <= 3 else 3
+
+
+def popcount_luts(n: int) -> float:
+    """LUTs of bnf_popcount(N): its compressor levels cell by cell, then the adder tree of
+    the last level's 3**L counts (about W/2 LUTs an adder: the shifted counts' low bits are
+    zero and the sums are truncated). Yosys: 16 at N=8, 97 at 64, 413 at 256; this gives 15,
+    97, 408."""
+    lens = [n]
+    while lens[-1] > 6:
+        lens.append(-(-lens[-1] // 6))
+    luts = 0.0
+    for lvl in range(1, len(lens)):
+        plen = lens[lvl - 1]
+        luts += 3 ** (lvl - 1) * sum(_cell_luts(min(6, plen - 6 * g)) for g in range(lens[lvl]))
+    nv = 3 ** (len(lens) - 1)
+    return luts + nv * _cell_luts(lens[-1]) + (nv - 1) * bits_for(0, n) / 2
+
+
+def xnor_popcount_luts(n: int) -> float:
+    """LUTs of bnf_binary_mvau's XNOR-popcount of an input and a streamed weight word: two
+    LUT6 per triple of (x, w) pairs, then (more than two triples) the counts of the 1s and
+    2s bits and their sum."""
+    triples = -(-n // 3)
+    cells = 2 * (n // 3) + (0 if n % 3 == 0 else 1 if n % 3 == 1 else 2)
+    if triples <= 2:
+        return cells + (bits_for(0, n) - 1 if triples == 2 else 0)
+    return cells + 2 * popcount_luts(triples) + bits_for(0, n)
+
+
+# Yosys maps a read-only memory into LUTs (a LUT6 per bit per 64 addresses) unless it holds
+# more bits than this per RAMB18 it would take: 64 x 144 and 128 x 144 stayed in LUTs,
+# 64 x 288 and 64 x 1024 went to block RAM (a registered read).
+ROM_BITS_PER_BRAM18 = 6144
+# The bias table (corrections - MW) has few distinct values, mostly equal high bits: Yosys
+# maps it into about half the LUTs of a random ROM.
+BIAS_ROM_FACTOR = 0.5
+
+
+def rom_cost(width: int, depth: int) -> dict[str, int]:
+    """Resources of a width x depth ROM (weights, biases) as bnf_binary_mvau_rom maps."""
+    if width * depth == 0 or depth == 1:
+        return {"lut": 0, "bram18": 0}  # a single word is constants
+    if width * depth <= ROM_BITS_PER_BRAM18 * bram18(width, depth):
+        # a mux tree over the whole address space: 144 words cost as much as 256
+        return {"lut": width * max(1, (1 << _index_bits(depth)) // 64), "bram18": 0}
+    return {"lut": 0, "bram18": bram18(width, depth)}
 
 
 def padded_positions(ifm: tuple[int, int], k: int, stride: int, pad: int) -> np.ndarray:
@@ -72,11 +120,20 @@ class _MVAU(HWOp):
 class BinaryMVAU(_MVAU):
     """XNOR-popcount matrix-vector unit: dot = 2 * popcount(xnor(x, w)) - MW per output.
 
-    Inputs: bits [N, ..., groups * k*k*Cin_g] in (ky, kx, c) order, weights [MH, MW] bits.
+    Inputs: bits [N, ..., groups * k*k*Cin_g] in (ky, kx, c) order, weights [MH, MW] bits,
+    and with `thresholds` = 1 an initializer t [MH]: the output is then the bit dot >= t
+    (out_dtype BINARY), batch norm + sign fused into the unit. A negative BN scale needs no
+    direction bit: negating an output's weights negates its dot, and -dot >= t is the
+    flipped comparison. (The lowering does not fuse yet: no zoo model has a batch norm
+    directly before a sign; their binary convs feed the residual stream.)
     Zero padding of the conv cannot be a bit: the SlidingWindow inserts bit 0 (-1) there and
     this unit adds back the weights of the padded taps (a small per-border-class table),
     so the result equals the zero-padded convolution exactly. Grouped convs (FTBNN group
     execution) store only each group's MW = k*k*Cin/groups weights per output.
+
+    RTL: bnf_binary_mvau.v streams the weights from memory (PE x SIMD folding); the fully
+    unrolled folding (PE = MH, SIMD = MW) is bnf_binary_mvau_const.v with the weights and
+    corrections as constants in logic, one vector per cycle.
     """
 
     def get_nodeattr_types(self) -> dict:
@@ -87,9 +144,19 @@ class BinaryMVAU(_MVAU):
             "stride": ("i", False, 1),
             "pad": ("i", False, 0),
             "ifm_dim": ("ints", False, [1, 1]),
+            # 1: a third input t [MH] of thresholds, output bits dot >= t (out_dtype BINARY)
+            "thresholds": ("i", False, 0),
         }
 
-    def golden(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    def fold_params(self) -> dict[str, list[int]]:
+        g = self.get_nodeattr("groups")
+        if g == 1:
+            return super().fold_params()
+        # grouped: a fold of PE outputs stays in one group, a SIMD word in one group's tap
+        k = self.get_nodeattr("kernel")
+        return {"PE": divisors(self.get_nodeattr("MH") // g), "SIMD": divisors(self.get_nodeattr("MW") // (k * k))}
+
+    def golden(self, x: np.ndarray, w: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         g, k = self.get_nodeattr("groups"), self.get_nodeattr("kernel")
         mh, mw = self.get_nodeattr("MH"), self.get_nodeattr("MW")
         lead = x.shape[:-1]
@@ -108,14 +175,41 @@ class BinaryMVAU(_MVAU):
                                     self.get_nodeattr("pad"))
             tap_sums = (2 * w.reshape(mh, k * k, cg) - 1).sum(axis=-1).T  # [k*k, MH]
             dot = dot + (mask.astype(np.int64) @ tap_sums)[None]
+        if self.get_nodeattr("thresholds"):
+            return (dot >= np.asarray(t, np.int64).reshape(mh)).astype(np.int64)
         return dot
 
-    # ---- RTL emitter (hw/rtl/bnf_binary_mvau.v) -------------------------------------
-    rtl_top = "bnf_binary_mvau"
-    rtl_files = ("bnf_count6.v", "bnf_popcount.v", "bnf_binary_mvau.v")
+    # ---- folding forms ----------------------------------------------------------------
+    def is_const(self) -> bool:
+        """Fully unrolled (one fold): weights as constants in logic, bnf_binary_mvau_const."""
+        pe, simd, mh, mw = (self.get_nodeattr(a) for a in ("PE", "SIMD", "MH", "MW"))
+        return pe == mh and simd == mw and self.get_nodeattr("groups") == 1
+
+    def latency(self) -> int:
+        sf, g = self.get_nodeattr("MW") // self.get_nodeattr("SIMD"), self.get_nodeattr("groups")
+        if self.is_const():
+            return 1  # the output register
+        # G = 1: the first output word leaves once the first vector's SF input words are in;
+        # grouped: once the whole vector (G * SF words) is loaded and fold 0 has run over it
+        return sf if g == 1 else (g + 1) * sf
+
+    # ---- RTL emitter (hw/rtl/bnf_binary_mvau.v, bnf_binary_mvau_const.v) ---------------
+    @property
+    def rtl_top(self) -> str:
+        return "bnf_binary_mvau_const" if self.is_const() else "bnf_binary_mvau"
+
+    @property
+    def rtl_files(self) -> tuple[str, ...]:
+        return ("bnf_count6.v", "bnf_popcount.v", f"{self.rtl_top}.v")
 
     def out_width(self) -> int:
-        return DataType[self.get_nodeattr("out_dtype")].bitwidth()
+        """Bits of one output element: 1 with fused thresholds, else the dot's."""
+        return 1 if self.get_nodeattr("thresholds") else DataType[self.get_nodeattr("out_dtype")].bitwidth()
+
+    def dot_width(self) -> int:
+        """Signed width of the dots inside the unit (OUT_W of the RTL)."""
+        mw = self.get_nodeattr("MW")
+        return bits_for(-mw, mw) if self.get_nodeattr("thresholds") else self.out_width()
 
     def border_classes(self) -> tuple[list[int], list[int], list[np.ndarray], list[np.ndarray]]:
         """Row and column border classes: (class of each output row, of each column, padded
@@ -139,50 +233,110 @@ class BinaryMVAU(_MVAU):
         cols, cpat = classes(w, ow)
         return rows, cols, rpat, cpat
 
-    def rtl_memories(self, w: np.ndarray) -> dict[str, str]:
-        """$readmemh files for bnf_binary_mvau from the weight bits [MH, MW]."""
-        if self.get_nodeattr("groups") != 1:
-            raise NotImplementedError("grouped BinaryMVAU has no RTL yet")
-        mh, mw = self.get_nodeattr("MH"), self.get_nodeattr("MW")
-        pe, simd, k = self.get_nodeattr("PE"), self.get_nodeattr("SIMD"), self.get_nodeattr("kernel")
-        nf, sf, ow_bits = mh // pe, mw // simd, self.out_width()
-        words = w.reshape(nf, pe, sf, simd).transpose(0, 2, 1, 3).reshape(nf * sf, pe * simd)
-        rows, cols, rpat, cpat = self.border_classes()
-        tap_sums = (2 * w.reshape(mh, k * k, mw // (k * k)) - 1).sum(axis=-1)  # [MH, k*k]
+    def _corrections(self, w: np.ndarray) -> np.ndarray:
+        """[row classes * column classes, MH]: the sum of the +-1 weights of the taps each
+        border class pads, per output (what the window's -1 bits there took away)."""
+        mh, mw, k = self.get_nodeattr("MH"), self.get_nodeattr("MW"), self.get_nodeattr("kernel")
+        _, _, rpat, cpat = self.border_classes()
+        tap_sums = (2 * np.asarray(w, np.int64).reshape(mh, k * k, mw // (k * k)) - 1).sum(axis=-1)  # [MH, k*k]
         corr = []
         for rp in rpat:
             for cp in cpat:
                 padded = (rp[:, None] | cp[None, :]).reshape(-1)
-                corr.append((tap_sums[:, padded].sum(axis=1) if self.get_nodeattr("pad") else
-                             np.zeros(mh, np.int64)).reshape(nf, pe))
-        corr_words = pack_words(np.concatenate(corr), ow_bits)
-        return {"WEIGHT_FILE": hex_lines(pack_words(words, 1), pe * simd),
-                "CORR_FILE": hex_lines(corr_words, pe * ow_bits),
-                # border-class bases, so the RTL adds instead of multiplying
-                "ROWCLS_FILE": hex_lines([r * len(cpat) * nf for r in rows], _index_bits(len(corr) * nf)),
-                "COLCLS_FILE": hex_lines([c * nf for c in cols], _index_bits(len(corr) * nf))}
+                corr.append(tap_sums[:, padded].sum(axis=1) if self.get_nodeattr("pad") else np.zeros(mh, np.int64))
+        return np.stack(corr)
+
+    def acc_width(self) -> int:
+        """Accumulator width in the RTL: the dot modulo 2**dot_width (it fits), or with fused
+        thresholds dot - t in [-2MW-1, 2MW], whose sign is the output bit."""
+        return self.dot_width() + self.get_nodeattr("thresholds")
+
+    def _biases(self, w: np.ndarray, t: np.ndarray | None) -> np.ndarray:
+        """[border classes, MH]: what each accumulator starts from, corr - MW, minus the
+        threshold with fused thresholds. Thresholds are clipped to [-MW, MW + 1]: beyond,
+        every dot (|dot| <= MW) compares alike."""
+        mw = self.get_nodeattr("MW")
+        bias = self._corrections(w) - mw
+        if self.get_nodeattr("thresholds"):
+            bias = bias - np.clip(np.asarray(t, np.int64).reshape(-1), -mw, mw + 1)[None, :]
+        return bias
+
+    def _memory_words(self, w: np.ndarray, t: np.ndarray | None) -> dict[str, list[int]]:
+        """The streamed unit's memories as word lists (RTL $readmemh files, HLS arrays)."""
+        mh, mw = self.get_nodeattr("MH"), self.get_nodeattr("MW")
+        pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
+        nf, sf = mh // pe, mw // simd
+        words = np.asarray(w, np.int64).reshape(nf, pe, sf, simd).transpose(0, 2, 1, 3).reshape(nf * sf, pe * simd)
+        rows, cols, _, cpat = self.border_classes()
+        bias = self._biases(w, t)  # [classes, MH]: class-major, then fold, then lane
+        # border-class bases, so the RTL adds instead of multiplying
+        return {"WEIGHT_FILE": pack_words(words, 1), "BIAS_FILE": pack_words(bias.reshape(-1, pe), self.acc_width()),
+                "ROWCLS_FILE": [r * len(cpat) * nf for r in rows], "COLCLS_FILE": [c * nf for c in cols]}
+
+    @staticmethod
+    def _split(w, t):  # noqa: ANN001, ANN205
+        # the stitcher passes the initializers separately; the single-op test harness passes
+        # one `weights` object, a (w, t) tuple with fused thresholds
+        if t is None and isinstance(w, tuple):
+            w, t = w
+        return w, t
+
+    def rtl_memories(self, w: np.ndarray | tuple, t: np.ndarray | None = None) -> dict[str, str]:
+        """Parameters from the weight bits [MH, MW] (and thresholds [MH]): $readmemh files
+        for bnf_binary_mvau; for bnf_binary_mvau_const Verilog literals (sized hex numbers,
+        recognizable by their "'"), since constants in logic must be known at elaboration."""
+        w, t = self._split(w, t)
+        if self.is_const():
+            return self._const_literals(w, t)
+        mems = self._memory_words(w, t)
+        pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
+        index_bits = _index_bits(len(mems["BIAS_FILE"]))  # border classes x NF
+        widths = {"WEIGHT_FILE": pe * simd, "BIAS_FILE": pe * self.acc_width(), "ROWCLS_FILE": index_bits,
+                  "COLCLS_FILE": index_bits}
+        return {k: hex_lines(v, widths[k]) for k, v in mems.items()}
+
+    def _const_literals(self, w: np.ndarray, t: np.ndarray | None) -> dict[str, str]:
+        rows, cols, _, cpat = self.border_classes()
+        bias = self._biases(w, t)
+        clw = _index_bits(len(bias))
+        return {"WEIGHTS": _literal(np.asarray(w, np.int64).reshape(-1), 1),
+                "BIAS": _literal(bias.reshape(-1), self.acc_width()),
+                "ROWCLS": _literal(np.array([r * len(cpat) for r in rows]), clw),
+                "COLCLS": _literal(np.array(cols), clw)}
 
     def rtl_parameters(self) -> dict[str, int]:
-        rows, cols, rpat, cpat = self.border_classes()
+        mh, mw, g, k = (self.get_nodeattr(a) for a in ("MH", "MW", "groups", "kernel"))
+        pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
+        if self.dot_width() < bits_for(-mw, mw):
+            raise ValueError(f"BinaryMVAU: out_dtype {self.get_nodeattr('out_dtype')} cannot hold dots of MW={mw}")
+        if self.get_nodeattr("thresholds") and self.get_nodeattr("out_dtype") != "BINARY":
+            raise ValueError("BinaryMVAU: fused thresholds output BINARY")
+        if g > 1 and ((mh // g) % pe or (mw // (k * k)) % simd):
+            raise ValueError(f"BinaryMVAU: grouped folding needs PE | MH/groups and SIMD | Cin/groups "
+                             f"(PE={pe}, SIMD={simd}, MH={mh}, MW={mw}, groups={g})")
+        _, _, rpat, cpat = self.border_classes()
         oh, ow = self.out_shape()[1:3]
-        return {"MW": self.get_nodeattr("MW"), "MH": self.get_nodeattr("MH"), "PE": self.get_nodeattr("PE"),
-                "SIMD": self.get_nodeattr("SIMD"), "OUT_W": self.out_width(), "OH": oh, "OW": ow,
-                "NROWCLS": len(rpat), "NCOLCLS": len(cpat)}
+        common = {"MW": mw, "MH": mh, "OUT_W": self.dot_width(), "OH": oh, "OW": ow, "NROWCLS": len(rpat),
+                  "NCOLCLS": len(cpat), "THRESH": self.get_nodeattr("thresholds")}
+        if self.is_const():
+            return common
+        return {**common, "PE": pe, "SIMD": simd, "G": g, "KK": k * k if g > 1 else 1}
 
-    # ---- HLS emitter (hw/hls/bnf_binary_mvau.h), same memories as the RTL ----------
+    # ---- HLS emitter (hw/hls/bnf_binary_mvau.h), same words as the streamed RTL ------
     def hls_stream_widths(self) -> tuple[int, int]:
         from bnnforge.generator.hls import tw
 
         return tw(self.get_nodeattr("SIMD")), tw(self.get_nodeattr("PE") * self.out_width())
 
-    def hls_instance(self, w: np.ndarray) -> tuple[str, str, list, list]:
-        mems = {k: [int(v, 16) for v in text.split()] for k, text in self.rtl_memories(w).items()}
-        p = self.rtl_parameters()
-        pe, ow_bits = p["PE"], p["OUT_W"]
-        args = [p["MW"], p["MH"], pe, p["SIMD"], ow_bits, p["OH"], p["OW"], p["NROWCLS"] * p["NCOLCLS"],
-                *self.hls_stream_widths()]
-        arrays = [(f"ap_uint<{pe * p['SIMD']}>", "weights", mems["WEIGHT_FILE"]),
-                  (f"ap_uint<{pe * ow_bits}>", "corr", mems["CORR_FILE"]),
+    def hls_instance(self, w: np.ndarray | tuple, t: np.ndarray | None = None) -> tuple[str, str, list, list]:
+        w, t = self._split(w, t)
+        mems = self._memory_words(w, t)
+        p = {**self.rtl_parameters(), "PE": self.get_nodeattr("PE"), "SIMD": self.get_nodeattr("SIMD")}
+        g = self.get_nodeattr("groups")
+        args = [p["MW"], p["MH"], p["PE"], p["SIMD"], p["OUT_W"], p["OH"], p["OW"], p["NROWCLS"] * p["NCOLCLS"], g,
+                self.get_nodeattr("kernel") ** 2 if g > 1 else 1, p["THRESH"], *self.hls_stream_widths()]
+        arrays = [(f"ap_uint<{p['PE'] * p['SIMD']}>", "weights", mems["WEIGHT_FILE"]),
+                  (f"ap_uint<{p['PE'] * self.acc_width()}>", "bias", mems["BIAS_FILE"]),
                   ("ap_uint<16>", "rowbase", mems["ROWCLS_FILE"]), ("ap_uint<16>", "colbase", mems["COLCLS_FILE"])]
         return "bnf_binary_mvau.h", "bnf_binary_mvau", args, arrays
 
@@ -194,10 +348,45 @@ class BinaryMVAU(_MVAU):
         return pack_words(y.reshape(-1, self.get_nodeattr("PE")), self.out_width())
 
     def resources(self) -> dict[str, int]:
+        """Part by part as Yosys synth_xilinx maps the RTL (popcount_luts, xnor_popcount_luts,
+        rom_cost; checked against synthesized streamed, grouped, thresholded and constant-
+        weight configs within about 10%): PE lanes of XNOR-popcount plus one accumulator
+        adder, the weight ROM, the bias table and its border-class address, the input buffer
+        and the counters; or, fully unrolled, one constant-weight popcount per output."""
+        mh, mw, g = self.get_nodeattr("MH"), self.get_nodeattr("MW"), self.get_nodeattr("groups")
         pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
-        acc = bits_for(-self.get_nodeattr("MW"), self.get_nodeattr("MW"))
-        mem = self.weight_memory(1)
-        lut = pe * simd * LUT_PER_XNOR_BIT + pe * acc + mem["lut"]
-        if self.get_nodeattr("pad"):  # padded-tap correction table: border classes x MH words
-            lut += memory_cost(acc, 9 * self.get_nodeattr("MH"))["lut"] + pe * acc
-        return {"lut": lut, "ff": pe * (acc + simd), "bram18": mem["bram18"], "dsp": 0}
+        nf, sf, acc = mh // pe, mw // simd, self.acc_width()
+        ew = self.out_width()
+        _, _, rpat, cpat = self.border_classes()
+        oh, ow = self.out_shape()[1:3]
+        ncls = len(rpat) * len(cpat)
+        xy = _index_bits(oh) + _index_bits(ow)  # pixel counters
+        # the bias table is a constant (-MW) without padding or thresholds
+        varying_bias = bool(self.get_nodeattr("pad") or self.get_nodeattr("thresholds"))
+        if self.is_const():
+            # per output: the popcount (weights as inverters inside its LUTs), one adder, and
+            # the border-class bias lookup folded into it
+            lut = mh * (popcount_luts(mw) + acc * (2 if ncls > 1 else 1)) + xy + 2 * _index_bits(ncls)
+            return {"lut": lut, "ff": mh * ew + xy + 1, "bram18": 0, "dsp": 0}
+        lut = pe * (xnor_popcount_luts(simd) + acc)  # lanes: popcount, accumulator adder with its start mux
+        wmem = rom_cost(pe * simd, nf * sf)
+        bmem = rom_cost(pe * acc, ncls * nf) if varying_bias else {"lut": 0, "bram18": 0}
+        ca = _index_bits(ncls * nf)
+        if ncls > 1:  # border-class bases (small ROMs over the pixel counters) and their sum
+            lut += 2 * ca + ca * (-(-oh // 64) + -(-ow // 64))
+        counters = _index_bits(sf) + _index_bits(nf) + _index_bits(nf * sf) + xy
+        lut += wmem["lut"] + BIAS_ROM_FACTOR * bmem["lut"] + counters + 4
+        ff = pe * (acc + ew + simd) + counters + 2  # accumulators, output word, weight word
+        if g == 1:
+            lut += memory_cost(simd, sf)["lut"] if nf > 1 else 0  # input words kept for later folds
+        else:  # double-buffered vectors (2 x 2**LW words) and the group address counters
+            lw = _index_bits(g * sf)
+            lut += memory_cost(simd, 2 << lw)["lut"] + 3 * lw
+            ff += 3 * lw + 8
+        return {"lut": lut, "ff": ff, "bram18": wmem["bram18"] + bmem["bram18"], "dsp": 0}
+
+
+def _literal(values: np.ndarray, bits: int) -> str:
+    """A sized Verilog hex literal of `values` packed `bits` each, element 0 lowest."""
+    word = pack_words(np.asarray(values, np.int64).reshape(1, -1), bits)[0]
+    return f"{len(values) * bits}'h{word:x}"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
-from bnnforge.generator.hwops.base import ElementwiseOp, memory_cost
+import numpy as np
+from qonnx.core.datatype import DataType
+
+from bnnforge.generator.hwops.add import lutram_lut, round_lane_lut
+from bnnforge.generator.hwops.base import ElementwiseOp, bits_for, pack_words
 from bnnforge.quant.fixed_point import np_round_half_even_div
 
 
@@ -19,8 +23,43 @@ def avg_pool(x: np.ndarray, kernel: int) -> np.ndarray:
     return np_round_half_even_div(total, k * k)
 
 
+def recip_constants(d: int, in_bits: int) -> dict[str, int]:
+    """Constants of the reciprocal divider in hw/rtl/bnf_avg_pool.v (g_recip) and
+    hw/hls/bnf_avg_pool.h for a window of d codes of in_bits bits: sum width AW, shift KS,
+    multiplier M = ceil(2**KS / d) (AW + 2 bits)."""
+    ld = (d - 1).bit_length()  # clog2
+    aw = in_bits + ld
+    ks = aw + ld + 1
+    m = -(-(1 << ks) // d)
+    assert m < 1 << (aw + 2)
+    return {"LD": ld, "AW": aw, "KS": ks, "M": m}
+
+
+def recip_round_div(s: np.ndarray, d: int, in_bits: int) -> np.ndarray:
+    """round_half_even(s / d) for sums s of d in_bits-bit codes, computed the way the RTL
+    does: offset to n >= 0, one multiply by M, the quotient from the product's high bits and
+    the remainder's relation to d/2 from its low bits (see bnf_avg_pool.v). Python integers,
+    so the test can compare it with np_round_half_even_div on every sum."""
+    k = recip_constants(d, in_bits)
+    aw, ks, m = k["AW"], k["KS"], k["M"]
+    out = []
+    for v in np.asarray(s, dtype=np.int64).reshape(-1).tolist():
+        n = (v + (d << (in_bits - 1))) % (1 << aw)
+        prod = n * m
+        q, f = prod >> ks, prod & ((1 << ks) - 1)
+        above = f >= (1 << (ks - 1)) + (1 << aw)
+        tie = f >= (1 << (ks - 1)) and not above
+        out.append(q + int(above or (tie and q & 1)) - (1 << (in_bits - 1)))
+    return np.array(out, dtype=np.int64).reshape(np.shape(s))
+
+
 class AvgPool(ElementwiseOp):
-    """Input [N, H, W, C] codes; output [N, H/k, W/k, C], or [N, C] for the global pool."""
+    """Input [N, H, W, C] codes; output [N, H/k, W/k, C], or [N, C] for the global pool.
+
+    The hardware (hw/rtl/bnf_avg_pool.v, hw/hls/bnf_avg_pool.h) is one module for both:
+    k x k windows with stride k, or H x W for the global pool. It keeps the partial window
+    sums of one output row (W/k * C codes; C codes for the global pool), emits a result as
+    the word completing its window arrives, and never stalls the input otherwise."""
 
     def get_nodeattr_types(self) -> dict:
         return {**super().get_nodeattr_types(), "kernel": ("i", False, 2), "ifm_dim": ("ints", True, [1, 1]),
@@ -29,28 +68,83 @@ class AvgPool(ElementwiseOp):
     def golden(self, x: np.ndarray) -> np.ndarray:
         return self.saturate(avg_pool(x, self.get_nodeattr("kernel")))
 
+    def window(self) -> tuple[int, int]:
+        """(KH, KW): the kernel, or the whole map for the global pool."""
+        k = self.get_nodeattr("kernel")
+        return tuple(self.get_nodeattr("ifm_dim")) if k == 0 else (k, k)
+
+    def out_bits(self) -> int:
+        return DataType[self.get_nodeattr("out_dtype")].bitwidth()
+
     def cycles(self) -> int:  # paced by the input
         h, w = self.get_nodeattr("ifm_dim")
         return h * w * self.channels() // self.get_nodeattr("PE")
 
     def latency(self) -> int:
-        h, w = self.get_nodeattr("ifm_dim")
-        rows = h if self.get_nodeattr("kernel") == 0 else self.get_nodeattr("kernel") - 1
-        return (rows * w + 1) * self.channels() // self.get_nodeattr("PE") + 4
+        # the word completing the first window (pixel (KH-1, KW-1), first channel fold), then
+        # the window-sum register and the output register
+        _, w = self.get_nodeattr("ifm_dim")
+        kh, kw = self.window()
+        return ((kh - 1) * w + kw - 1) * (self.channels() // self.get_nodeattr("PE")) + 2
 
     def lane_cost(self) -> dict[str, float]:
-        # accumulator and the rounding divider (a shift for 2x2, a reciprocal multiply for global)
-        glob = self.get_nodeattr("kernel") == 0
-        return {"lut": self.get_nodeattr("in_bits") * 3 + 10, "ff": 40, "dsp": 1 if glob else 0}
+        # fitted to Yosys synth_xilinx -flatten within a few LUTs per lane
+        kh, kw = self.window()
+        d, ib, ob = kh * kw, self.get_nodeattr("in_bits"), self.out_bits()
+        aw = ib + (d - 1).bit_length()
+        # accumulate (the restart mux folds into the adder's LUTs), window-sum and output
+        # registers, the rounded division
+        ff = aw + ob
+        if d & (d - 1) == 0:
+            return {"lut": aw + round_lane_lut(aw, aw - ib, ob), "ff": ff, "dsp": 0}
+        # reciprocal divider: the product n * M (AW x (AW + 2) bits) in DSP48 slices (unsigned
+        # 17 x 24 each; the offset add goes into the pre-adder), compares on its low bits, the
+        # rounding increment, the saturation when the output is narrower
+        dsp = math.ceil(aw / 17) * math.ceil((aw + 2) / 24)
+        sat = ob + (ib - ob) // 2 if ob < ib else 0
+        return {"lut": aw + ib // 2 + sat, "ff": ff, "dsp": dsp}
 
     def resources(self) -> dict[str, int]:
-        out = super().resources()
+        pe = self.get_nodeattr("PE")
+        out = {k: v * pe for k, v in self.lane_cost().items()}
         h, w = self.get_nodeattr("ifm_dim")
-        k = self.get_nodeattr("kernel")
-        if k:  # partial row sums of one output row
-            mem = memory_cost(self.get_nodeattr("in_bits") + 2, w // k * self.channels())
-        else:  # one accumulator per channel
-            mem = memory_cost(self.get_nodeattr("in_bits") + (h * w).bit_length(), self.channels())
-        out["lut"] += mem["lut"]
-        out["bram18"] += mem["bram18"]
+        kh, kw = self.window()
+        cf = self.channels() // pe
+        aw = self.get_nodeattr("in_bits") + (kh * kw - 1).bit_length()
+        # partial window sums of one output row, read-modify-write: asynchronous read, LUTRAM
+        out["lut"] += lutram_lut(pe * aw, w // kw * cf)
+        # counters: channel fold, x, y, window position, buffer row address; two valid bits
+        cnt = sum(bits_for(0, max(1, v - 1)) for v in (cf, w, h, kw, kh, w // kw * cf))
+        out["lut"] += math.ceil(1.2 * cnt) + 4
+        out["ff"] += cnt + 2
+        out["bram18"] = 0
         return out
+
+    # ---- RTL and HLS emitters (bnf_avg_pool.v / .h) -------------------------------------
+    rtl_top = "bnf_avg_pool"
+    rtl_files = ("bnf_round_shift.v", "bnf_avg_pool.v")
+
+    def rtl_parameters(self) -> dict[str, int]:
+        h, w = self.get_nodeattr("ifm_dim")
+        kh, kw = self.window()
+        return {"H": h, "W": w, "C": self.channels(), "PE": self.get_nodeattr("PE"),
+                "IN_W": self.get_nodeattr("in_bits"), "OUT_W": self.out_bits(), "KH": kh, "KW": kw}
+
+    def in_words(self, x: np.ndarray) -> list[int]:
+        return pack_words(np.asarray(x).reshape(-1, self.get_nodeattr("PE")), self.get_nodeattr("in_bits"))
+
+    def out_words(self, y: np.ndarray) -> list[int]:
+        return pack_words(np.asarray(y).reshape(-1, self.get_nodeattr("PE")), self.out_bits())
+
+    def hls_stream_widths(self) -> tuple[int, int]:
+        from bnnforge.generator.hls import tw
+
+        pe = self.get_nodeattr("PE")
+        return tw(pe * self.get_nodeattr("in_bits")), tw(pe * self.out_bits())
+
+    def hls_instance(self, weights: None = None) -> tuple[str, str, list, list]:
+        p = self.rtl_parameters()
+        kh, kw = self.window()
+        ld = (kh * kw - 1).bit_length()
+        args = [p[n] for n in ("H", "W", "C", "PE", "IN_W", "OUT_W", "KH", "KW")]
+        return "bnf_avg_pool.h", "bnf_avg_pool", [*args, ld, *self.hls_stream_widths()], []

@@ -1,16 +1,28 @@
 // bnnforge: binary matrix-vector unit (XNOR-popcount) with PE x SIMD folding.
 //
-// Per output vector it reads MW/SIMD input words (SIMD bits each) and produces MH/PE output
-// words of PE signed dot products dot = 2 * popcount(xnor(x, w)) - MW + corr. The input
-// vector is kept while the NF = MH/PE output folds reuse it, so the unit takes
-// NF * SF cycles per vector, one fold step per cycle, stalling only on the streams.
+// Per output vector it reads G*MW/SIMD input words (SIMD bits each) and produces MH/PE
+// output words of PE signed dot products dot = 2 * popcount(xnor(x, w)) - MW + corr, or
+// with THRESH of PE bits dot >= t (batch norm + sign fused into a threshold per output,
+// which enters the bias table below: no comparator, no separate threshold memory).
+// The NF = MH/PE output folds reuse the input vector, so the unit takes NF * SF cycles
+// per vector (SF = MW/SIMD), one fold step per cycle, stalling only on the streams.
 // corr adds back the weights of taps that fell into the zero padding of a k x k conv (the
 // window generator sends -1 there): a small table indexed by the pixel's border class
 // (row class, column class) and the fold, read from memory files the emitter writes.
+// OUT_W >= $clog2(MW + 1) + 1 (the emitter passes the signed width of [-MW, MW]).
+//
+// G = 1: fold 0 consumes the input words as they arrive and keeps them for the later
+// folds (latency SF). G > 1 (grouped conv, FTBNN group execution): the input vector holds
+// KK taps x G groups x MW/KK channels and output fold nf belongs to group nf / (NF/G),
+// which sees only its group's channels: only MW weights per output are stored. The whole
+// vector is loaded into one bank of a double buffer while the folds read the other bank
+// by address; loading G*SF words takes no longer than the NF*SF fold steps (PE divides
+// MH/G, so NF >= G), so the rate stays NF*SF cycles per vector and the latency is the
+// load plus one fold, (G + 1) * SF.
 `default_nettype none
 
 module bnf_binary_mvau #(
-    parameter integer MW = 16,
+    parameter integer MW = 16,            // inputs per output (per group)
     parameter integer MH = 8,
     parameter integer PE = 2,
     parameter integer SIMD = 4,
@@ -19,12 +31,15 @@ module bnf_binary_mvau #(
     parameter integer OW = 1,
     parameter integer NROWCLS = 1,
     parameter integer NCOLCLS = 1,
+    parameter integer G = 1,              // groups
+    parameter integer KK = 1,             // kernel taps k*k (the grouped vector's layout)
+    parameter integer THRESH = 0,         // 1: output bits dot >= threshold
     parameter WEIGHT_FILE = "",           // NF*SF words of PE*SIMD bits, hex
-    parameter CORR_FILE = "",             // NROWCLS*NCOLCLS*NF words of PE*OUT_W bits, hex
+    parameter BIAS_FILE = "",             // NROWCLS*NCOLCLS*NF words of PE*ACC_W bits, hex
     parameter ROWCLS_FILE = "",           // per output row: row class * NCOLCLS * NF
     parameter COLCLS_FILE = "",           // per output column: column class * NF
     parameter integer IN_TW = ((SIMD + 7) / 8) * 8,
-    parameter integer OUT_TW = ((PE * OUT_W + 7) / 8) * 8
+    parameter integer OUT_TW = ((PE * (THRESH != 0 ? 1 : OUT_W) + 7) / 8) * 8
 ) (
     input  wire              ap_clk,
     input  wire              ap_rst_n,
@@ -37,9 +52,11 @@ module bnf_binary_mvau #(
 );
     localparam integer SF = MW / SIMD;
     localparam integer NF = MH / PE;
+    localparam integer EW = THRESH != 0 ? 1 : OUT_W;  // output element width
     localparam integer NCLS = NROWCLS * NCOLCLS;
     localparam integer CW = $clog2(SIMD + 1);          // popcount width
-    localparam integer AW = $clog2(MW + 1);            // accumulator width (OUT_W = AW + 1)
+    // accumulator: the dot modulo 2**OUT_W (it fits), or dot - t in [-2MW-1, 2MW] (THRESH)
+    localparam integer ACC_W = OUT_W + (THRESH != 0 ? 1 : 0);
     // index widths: exactly what each memory or counter needs (Verilator -Wall checks them)
     localparam integer SW = SF > 1 ? $clog2(SF) : 1;
     localparam integer NW = NF > 1 ? $clog2(NF) : 1;
@@ -48,22 +65,16 @@ module bnf_binary_mvau #(
     localparam integer YW = OH > 1 ? $clog2(OH) : 1;
     localparam integer XW = OW > 1 ? $clog2(OW) : 1;
     localparam [31:0] SF_M1 = SF - 1, NF_M1 = NF - 1, WA_M1 = NF * SF - 1, OH_M1 = OH - 1, OW_M1 = OW - 1;
-    localparam [31:0] MW_32 = MW;
     localparam [SW-1:0] SF_LAST = SF_M1[SW-1:0];
     localparam [NW-1:0] NF_LAST = NF_M1[NW-1:0];
     localparam [WA-1:0] WA_LAST = WA_M1[WA-1:0];
     localparam [YW-1:0] OH_LAST = OH_M1[YW-1:0];
     localparam [XW-1:0] OW_LAST = OW_M1[XW-1:0];
-    localparam signed [OUT_W:0] MW_S = MW_32[OUT_W:0];
 
-    // ---- parameter memories: weights, padded-tap corrections, border-class bases ----------
-    reg [PE*SIMD-1:0] weights [0:NF*SF-1];
-    reg [PE*OUT_W-1:0] corr [0:NCLS*NF-1];
+    // ---- parameter memories: border-class bases (weights and corrections below) -----------
     reg [CA-1:0] rowbase [0:OH-1];                     // row class * NCOLCLS * NF
     reg [CA-1:0] colbase [0:OW-1];                     // column class * NF
     initial begin
-        $readmemh(WEIGHT_FILE, weights);
-        $readmemh(CORR_FILE, corr);
         $readmemh(ROWCLS_FILE, rowbase);
         $readmemh(COLCLS_FILE, colbase);
     end
@@ -79,35 +90,126 @@ module bnf_binary_mvau #(
 
     reg [OUT_TW-1:0] out_data;
     reg out_valid;
-    wire need_input = (nf == {NW{1'b0}});
     wire out_free = !out_valid || out0_V_TREADY;
-    wire step = (!need_input || in0_V_TVALID) && (!last_sf || out_free);
+    wire step;                                         // one fold step this cycle
+    wire [SIMD-1:0] x;                                 // the input word of this step
 
-    assign in0_V_TREADY = need_input && (!last_sf || out_free);
     assign out0_V_TDATA = out_data;
     assign out0_V_TVALID = out_valid;
 
-    // ---- input vector kept for the folds after the first ---------------------------------
-    reg [SIMD-1:0] inbuf [0:SF-1];
-    wire [SIMD-1:0] x = need_input ? in0_V_TDATA[SIMD-1:0] : inbuf[sf];
-    wire [PE*SIMD-1:0] w = weights[wa];
-    wire [CA-1:0] ca = rowbase[oy] + colbase[ox] + {{(CA-NW){1'b0}}, nf};  // CA >= NW
-    wire [PE*OUT_W-1:0] c = corr[ca];
+    generate
+        if (G == 1) begin : g_stream
+            // ---- fold 0 takes the input as it arrives; the later folds read it back ----------
+            reg [SIMD-1:0] inbuf [0:SF-1];
+            wire need_input = (nf == {NW{1'b0}});
+            assign step = (!need_input || in0_V_TVALID) && (!last_sf || out_free);
+            assign in0_V_TREADY = need_input && (!last_sf || out_free);
+            assign x = need_input ? in0_V_TDATA[SIMD-1:0] : inbuf[sf];
+            always @(posedge ap_clk) if (step && need_input) inbuf[sf] <= in0_V_TDATA[SIMD-1:0];
+        end else begin : g_grouped
+            // ---- whole vectors, double-buffered; folds read their group's words -------------
+            localparam integer IW = G * SF;            // input words per vector
+            localparam integer CGW = MW / (KK * SIMD); // words of one group at one tap
+            localparam integer NFG = NF / G;           // output folds per group
+            localparam integer LW = $clog2(IW);        // IW >= 2
+            localparam integer JW = CGW > 1 ? $clog2(CGW) : 1;
+            localparam integer FW = NFG > 1 ? $clog2(NFG) : 1;
+            localparam [31:0] IW_M1 = IW - 1, CGW_M1 = CGW - 1, NFG_M1 = NFG - 1, CGW_32 = CGW;
+            localparam [31:0] TAP_SKIP = (G - 1) * CGW + 1; // last word of a group's tap -> next tap
+            localparam [LW-1:0] IW_LAST = IW_M1[LW-1:0];
+            localparam [JW-1:0] CGW_LAST = CGW_M1[JW-1:0];
+            localparam [FW-1:0] NFG_LAST = NFG_M1[FW-1:0];
+            localparam [LW-1:0] SKIP = TAP_SKIP[LW-1:0];
+            localparam [LW-1:0] GSTRIDE = CGW_32[LW-1:0];
 
-    reg [AW-1:0] acc [0:PE-1];
-    wire [PE*OUT_W-1:0] dots;
+            reg [SIMD-1:0] vbuf [0:2*(1<<LW)-1];       // {bank, word}
+            reg [LW-1:0] la;                           // load address
+            reg wbank, rbank, full0, full1;
+            reg [LW-1:0] ra;                           // read address of this step
+            reg [LW-1:0] gbase;                        // first word of this fold's group
+            reg [JW-1:0] j;                            // word within the group's tap
+            reg [FW-1:0] nfg;                          // fold within the group
+            wire load = in0_V_TVALID && in0_V_TREADY;
+            wire load_last = load && (la == IW_LAST);
+            wire done = step && last_sf && last_nf;    // the vector's last step frees its bank
+            assign in0_V_TREADY = !(wbank ? full1 : full0);
+            assign step = (rbank ? full1 : full0) && (!last_sf || out_free);
+            assign x = vbuf[{rbank, ra}];
+            wire [LW-1:0] next_gbase = (nfg != NFG_LAST) ? gbase : (last_nf ? {LW{1'b0}} : gbase + GSTRIDE);
+
+            always @(posedge ap_clk) if (load) vbuf[{wbank, la}] <= in0_V_TDATA[SIMD-1:0];
+            always @(posedge ap_clk) begin
+                if (!ap_rst_n) begin
+                    la <= {LW{1'b0}};
+                    wbank <= 1'b0;
+                    rbank <= 1'b0;
+                    full0 <= 1'b0;
+                    full1 <= 1'b0;
+                    ra <= {LW{1'b0}};
+                    gbase <= {LW{1'b0}};
+                    j <= {JW{1'b0}};
+                    nfg <= {FW{1'b0}};
+                end else begin
+                    if (load) begin
+                        la <= load_last ? {LW{1'b0}} : la + 1'b1;
+                        if (load_last) wbank <= !wbank;
+                    end
+                    // a bank is set by the loader and cleared by the folds, never both at once
+                    full0 <= (full0 || (load_last && !wbank)) && !(done && !rbank);
+                    full1 <= (full1 || (load_last && wbank)) && !(done && rbank);
+                    if (done) rbank <= !rbank;
+                    if (step) begin
+                        if (last_sf) begin
+                            j <= {JW{1'b0}};
+                            nfg <= (nfg == NFG_LAST) ? {FW{1'b0}} : nfg + 1'b1;
+                            gbase <= next_gbase;
+                            ra <= next_gbase;
+                        end else if (j == CGW_LAST) begin
+                            j <= {JW{1'b0}};
+                            ra <= ra + SKIP;
+                        end else begin
+                            j <= j + 1'b1;
+                            ra <= ra + 1'b1;
+                        end
+                    end
+                end
+            end
+        end
+    endgenerate
+
+    // The weight word of this step comes registered from a ROM read one step ahead, at the
+    // next address (during reset: word 0). ROMs sit in their own kept modules, so synthesis
+    // maps each bit as a function of the address alone (one LUT6 per 64 words, or block
+    // RAM); merged with the step logic around them they cost 2-3x that.
+    wire [PE*SIMD-1:0] w;
+    wire [WA-1:0] wa_next = (wa == WA_LAST) ? {WA{1'b0}} : wa + 1'b1;
+    bnf_binary_mvau_rom #(.W(PE*SIMD), .D(NF*SF), .AW(WA), .SYNC(1), .FILE(WEIGHT_FILE)) u_weights (
+        .clk(ap_clk), .en(step || !ap_rst_n), .a(ap_rst_n ? wa_next : {WA{1'b0}}), .q(w));
+    // Per border class and fold, PE signed biases corr - MW (- t with THRESH): each lane's
+    // accumulator starts from its bias and adds twice the popcount, so that after the last
+    // step it holds the dot (or dot - t, whose sign is the output bit) with one adder.
+    wire [CA-1:0] ca = rowbase[oy] + colbase[ox] + {{(CA-NW){1'b0}}, nf};  // CA >= NW
+    wire [PE*ACC_W-1:0] bias;
+    bnf_binary_mvau_rom #(.W(PE*ACC_W), .D(NCLS*NF), .AW(CA), .SYNC(0), .FILE(BIAS_FILE)) u_bias (
+        .clk(ap_clk), .en(1'b0), .a(ca), .q(bias));
+
+    reg [ACC_W-1:0] acc [0:PE-1];
+    wire [PE*EW-1:0] outs;
     genvar p;
     generate
         for (p = 0; p < PE; p = p + 1) begin : g_pe
             wire [CW-1:0] pc;
-            bnf_popcount #(.N(SIMD), .W(CW)) u_pc (.bits(x ~^ w[p*SIMD +: SIMD]), .count(pc));
-            wire [AW-1:0] total = (sf == {SW{1'b0}} ? {AW{1'b0}} : acc[p]) + {{(AW-CW){1'b0}}, pc};
-            wire signed [OUT_W:0] corr_p = {c[p*OUT_W + OUT_W-1], c[p*OUT_W +: OUT_W]};
-            wire signed [OUT_W:0] dot = $signed({total, 1'b0}) - MW_S + corr_p;
-            assign dots[p*OUT_W +: OUT_W] = dot[OUT_W-1:0];
+            bnf_binary_mvau_xnor_popcount #(.N(SIMD), .W(CW)) u_pc (.x(x), .w(w[p*SIMD +: SIMD]), .count(pc));
+            wire [ACC_W+CW:0] twice = {{ACC_W{1'b0}}, pc, 1'b0};
+            wire [ACC_W-1:0] total = (sf == {SW{1'b0}} ? bias[p*ACC_W +: ACC_W] : acc[p]) + twice[ACC_W-1:0];
             always @(posedge ap_clk) if (step) acc[p] <= total;
+            if (THRESH != 0) begin : g_bit
+                assign outs[p] = !total[ACC_W-1];      // dot - t >= 0
+            end else begin : g_dot
+                assign outs[p*OUT_W +: OUT_W] = total;
+            end
             // verilator lint_off UNUSEDSIGNAL
-            wire unused_sign = dot[OUT_W];
+            wire unused_high = |twice[ACC_W+CW:ACC_W];
             // verilator lint_on UNUSEDSIGNAL
         end
     endgenerate
@@ -123,13 +225,12 @@ module bnf_binary_mvau #(
         end else begin
             if (out_valid && out0_V_TREADY) out_valid <= 1'b0;
             if (step) begin
-                if (need_input) inbuf[sf] <= in0_V_TDATA[SIMD-1:0];
                 if (last_sf) begin
-                    out_data <= {{(OUT_TW-PE*OUT_W){1'b0}}, dots};
+                    out_data <= {{(OUT_TW-PE*EW){1'b0}}, outs};
                     out_valid <= 1'b1;
                 end
                 sf <= last_sf ? {SW{1'b0}} : sf + 1'b1;
-                wa <= (wa == WA_LAST) ? {WA{1'b0}} : wa + 1'b1;
+                wa <= wa_next;
                 if (last_sf) begin
                     nf <= last_nf ? {NW{1'b0}} : nf + 1'b1;
                     if (last_nf) begin
@@ -145,5 +246,96 @@ module bnf_binary_mvau #(
     wire unused_tdata = |in0_V_TDATA;
     // verilator lint_on UNUSEDSIGNAL
 endmodule
+
+// ---- helper modules, used only here ------------------------------------------------------
+// verilator lint_off DECLFILENAME
+
+// XNOR-popcount of an input word against a weight word that changes every cycle. The
+// first level counts the agreements of three (x, w) pairs in a kept cell, two LUT6 for a
+// 2-bit count (xnor outside bnf_count6 would cost a LUT per bit before any counting); the
+// 1s and 2s bits of all triples are then counted by bnf_popcount and added.
+module bnf_binary_mvau_xnor_popcount #(
+    parameter integer N = 8,
+    parameter integer W = $clog2(N + 1)
+) (
+    input  wire [N-1:0] x,
+    input  wire [N-1:0] w,
+    output wire [W-1:0] count
+);
+    localparam integer T = (N + 2) / 3;                // triples
+    localparam integer TW = $clog2(T + 1);
+    wire [T-1:0] ones, twos;
+    genvar i;
+    generate
+        for (i = 0; i < T; i = i + 1) begin : g_tri
+            localparam integer K = N - 3 * i < 3 ? N - 3 * i : 3;
+            bnf_binary_mvau_xcount3 #(.K(K)) u_cell (.x(x[3*i +: K]), .w(w[3*i +: K]), .count({twos[i], ones[i]}));
+        end
+    endgenerate
+    wire [W+TW:0] sum;                                 // <= N
+    generate
+        if (T == 1) begin : g_one
+            assign sum = {{(W+TW-1){1'b0}}, twos, ones};
+        end else if (T == 2) begin : g_two                // N <= 6: add the two counts
+            assign sum = {{(W+TW-1){1'b0}}, twos[0], ones[0]} + {{(W+TW-1){1'b0}}, twos[1], ones[1]};
+        end else begin : g_tree
+            wire [TW-1:0] c1, c2;
+            bnf_popcount #(.N(T), .W(TW)) u_ones (.bits(ones), .count(c1));
+            bnf_popcount #(.N(T), .W(TW)) u_twos (.bits(twos), .count(c2));
+            assign sum = {{(W+1){1'b0}}, c1} + {{W{1'b0}}, c2, 1'b0};
+        end
+    endgenerate
+    assign count = sum[W-1:0];
+    // verilator lint_off UNUSEDSIGNAL
+    wire unused_high = |sum[W+TW:W];
+    // verilator lint_on UNUSEDSIGNAL
+endmodule
+
+// Agreements of K <= 3 (x, w) bit pairs as a 2-bit count: one 6-input function per bit.
+(* keep_hierarchy *)
+module bnf_binary_mvau_xcount3 #(
+    parameter integer K = 3
+) (
+    input  wire [K-1:0] x,
+    input  wire [K-1:0] w,
+    output wire [1:0]   count
+);
+    wire [2:0] agree = {{(3-K){1'b0}}, x ~^ w};
+    assign count = {1'b0, agree[0]} + {1'b0, agree[1]} + {1'b0, agree[2]};
+endmodule
+
+// A read-only parameter memory of bnf_binary_mvau ($readmemh), read asynchronously or
+// (SYNC) registered with an enable. Kept as its own module in synthesis, so every data bit
+// is mapped as a function of the address port alone.
+(* keep_hierarchy *)
+module bnf_binary_mvau_rom #(
+    parameter integer W = 8,
+    parameter integer D = 2,
+    parameter integer AW = 1,             // exact address width: D > 1 ? $clog2(D) : 1
+    parameter integer SYNC = 0,
+    parameter FILE = ""
+) (
+    input  wire          clk,
+    input  wire          en,
+    input  wire [AW-1:0] a,
+    output wire [W-1:0]  q
+);
+    reg [W-1:0] rom [0:D-1];
+    initial $readmemh(FILE, rom);
+    generate
+        if (SYNC != 0) begin : g_sync
+            reg [W-1:0] q_r;
+            always @(posedge clk) if (en) q_r <= rom[a];
+            assign q = q_r;
+        end else begin : g_async
+            assign q = rom[a];
+            // verilator lint_off UNUSEDSIGNAL
+            wire unused = clk | en;
+            // verilator lint_on UNUSEDSIGNAL
+        end
+    endgenerate
+endmodule
+
+// verilator lint_on DECLFILENAME
 
 `default_nettype wire

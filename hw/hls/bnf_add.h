@@ -1,0 +1,78 @@
+// bnnforge: additions on the fixed-point stream, Vivado/Vitis HLS; one frame per call, the
+// same words as hw/rtl/bnf_residual_add.v and hw/rtl/bnf_embedding_add.v.
+// y = saturate(round_half_even(a * 2**-A_FRAC + b * 2**-B_FRAC onto 2**-OUT_FRAC)).
+#ifndef BNF_ADD_H
+#define BNF_ADD_H
+
+#include <ap_int.h>
+#include <hls_stream.h>
+
+#include "bnf_fixed.h"
+
+// Both operands shift left onto the common grid 2**-F exactly; the sum rounds onto OUT_FRAC.
+template <int IN_W, int OUT_W, int A_FRAC, int B_FRAC, int OUT_FRAC>
+ap_int<OUT_W> bnf_aligned_sum(ap_int<IN_W> a, ap_int<IN_W> b) {
+#pragma HLS INLINE
+    enum {
+        FAB = A_FRAC > B_FRAC ? A_FRAC : B_FRAC,
+        F = FAB > OUT_FRAC ? FAB : OUT_FRAC,
+        SA = F - A_FRAC,
+        SB = F - B_FRAC,
+        SUM_W = IN_W + (SA > SB ? SA : SB) + 1
+    };
+    const ap_int<SUM_W> s = (ap_int<SUM_W>(a) << SA) + (ap_int<SUM_W>(b) << SB);
+    return bnf_round_shift<OUT_W, SUM_W>(s, F - OUT_FRAC);
+}
+
+// PE lanes of one word pair
+template <int PE, int IN_W, int OUT_W, int A_FRAC, int B_FRAC, int OUT_FRAC, int A_TW, int B_TW, int OUT_TW>
+ap_uint<OUT_TW> bnf_add_word(ap_uint<A_TW> a, ap_uint<B_TW> b) {
+#pragma HLS INLINE
+    ap_uint<OUT_TW> y = 0;
+    for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+        const ap_int<IN_W> ap = a(p * IN_W + IN_W - 1, p * IN_W);
+        const ap_int<IN_W> bp = b(p * IN_W + IN_W - 1, p * IN_W);
+        y(p * OUT_W + OUT_W - 1, p * OUT_W) =
+            ap_uint<OUT_W>(bnf_aligned_sum<IN_W, OUT_W, A_FRAC, B_FRAC, OUT_FRAC>(ap, bp));
+    }
+    return y;
+}
+
+// Residual add of two equal streams: a on in0_V, the skip path b on in1_V. The RTL's skip
+// FIFO is, in an HLS dataflow region, the depth of the hls::stream that feeds in1_V.
+template <int C, int PE, int PIXELS, int IN_W, int OUT_W, int A_FRAC, int B_FRAC, int OUT_FRAC, int A_TW, int B_TW,
+          int OUT_TW>
+void bnf_residual_add(hls::stream<ap_uint<A_TW> > &in0_V, hls::stream<ap_uint<B_TW> > &in1_V,
+                      hls::stream<ap_uint<OUT_TW> > &out0_V) {
+words:
+    for (int i = 0; i < PIXELS * (C / PE); i++) {
+#pragma HLS PIPELINE II = 1
+        const ap_uint<A_TW> a = in0_V.read();
+        const ap_uint<B_TW> b = in1_V.read();
+        out0_V.write(bnf_add_word<PE, IN_W, OUT_W, A_FRAC, B_FRAC, OUT_FRAC, A_TW, B_TW, OUT_TW>(a, b));
+    }
+}
+
+// Embedding add: a [PIXELS, C] on in0_V plus the frame's vector b [C] (C/PE words, in1_V)
+// added to every pixel. The vector is read first; the RTL double-buffers it so the next
+// frame's vector loads while this frame streams.
+template <int C, int PE, int PIXELS, int IN_W, int OUT_W, int A_FRAC, int B_FRAC, int OUT_FRAC, int A_TW, int B_TW,
+          int OUT_TW>
+void bnf_embedding_add(hls::stream<ap_uint<A_TW> > &in0_V, hls::stream<ap_uint<B_TW> > &in1_V,
+                       hls::stream<ap_uint<OUT_TW> > &out0_V) {
+    ap_uint<B_TW> vec[C / PE];
+vector:
+    for (int i = 0; i < C / PE; i++) {
+#pragma HLS PIPELINE II = 1
+        vec[i] = in1_V.read();
+    }
+words:
+    for (int i = 0; i < PIXELS * (C / PE); i++) {
+#pragma HLS PIPELINE II = 1
+        const ap_uint<A_TW> a = in0_V.read();
+        out0_V.write(bnf_add_word<PE, IN_W, OUT_W, A_FRAC, B_FRAC, OUT_FRAC, A_TW, B_TW, OUT_TW>(a, vec[i % (C / PE)]));
+    }
+}
+
+#endif

@@ -1,0 +1,65 @@
+// bnnforge: the learnable activations of the fixed-point stream, Vivado/Vitis HLS. Same
+// stream and parameter words as hw/rtl/bnf_prelu.v (generator/hwops/activations.py):
+//   bnf_rprelu: t = x - b1; y = sat((t >= 0 ? t : round(t * a / 2**SF)) + b2), lane {b2, a, b1}
+//   bnf_fprelu: y = sat(round(x * (x >= 0 ? a_pos : a_neg) / 2**SF)),     lane {a_neg, a_pos}
+// One frame per call. The slope product is one multiplier per lane (a DSP, as in the RTL).
+#ifndef BNF_PRELU_H
+#define BNF_PRELU_H
+
+#include <ap_int.h>
+#include <hls_stream.h>
+
+#include "bnf_fixed.h"
+
+template <int C, int PE, int IN_W, int B_W, int A_W, int SF, int OUT_W, int PIXELS, int IN_TW, int OUT_TW>
+void bnf_rprelu(hls::stream<ap_uint<IN_TW> > &in0_V, hls::stream<ap_uint<OUT_TW> > &out0_V,
+                const ap_uint<PE *(2 * B_W + A_W)> params[C / PE]) {
+    const int LANE_W = 2 * B_W + A_W;
+    const int TW = (IN_W > B_W ? IN_W : B_W) + 1;  // t = x - b1, exact
+words:
+    for (int w = 0; w < PIXELS * (C / PE); w++) {
+#pragma HLS PIPELINE II = 1
+        const ap_uint<IN_TW> x = in0_V.read();
+        const ap_uint<PE * LANE_W> pw = params[w % (C / PE)];
+        ap_uint<OUT_TW> y = 0;
+        for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+            const ap_uint<LANE_W> lane = pw(p * LANE_W + LANE_W - 1, p * LANE_W);
+            const ap_int<IN_W> xp = x(p * IN_W + IN_W - 1, p * IN_W);
+            const ap_int<B_W> b1 = lane(B_W - 1, 0);
+            const ap_int<A_W> a = lane(B_W + A_W - 1, B_W);
+            const ap_int<B_W> b2 = lane(LANE_W - 1, B_W + A_W);
+            const ap_int<TW> t = ap_int<TW>(xp) - b1;
+            const ap_int<TW + A_W> prod = t * a;
+            const ap_int<TW + A_W + 1> neg = bnf_round_shift<TW + A_W + 1, TW + A_W>(prod, SF);
+            const ap_int<TW + A_W + 3> sum = (t >= 0 ? ap_int<TW + A_W + 1>(t) : neg) + b2;
+            y(p * OUT_W + OUT_W - 1, p * OUT_W) = bnf_round_shift<OUT_W, TW + A_W + 3>(sum, 0);
+        }
+        out0_V.write(y);
+    }
+}
+
+template <int C, int PE, int IN_W, int B_W, int A_W, int SF, int OUT_W, int PIXELS, int IN_TW, int OUT_TW>
+void bnf_fprelu(hls::stream<ap_uint<IN_TW> > &in0_V, hls::stream<ap_uint<OUT_TW> > &out0_V,
+                const ap_uint<PE * 2 * A_W> params[C / PE]) {
+    const int LANE_W = 2 * A_W;
+words:
+    for (int w = 0; w < PIXELS * (C / PE); w++) {
+#pragma HLS PIPELINE II = 1
+        const ap_uint<IN_TW> x = in0_V.read();
+        const ap_uint<PE * LANE_W> pw = params[w % (C / PE)];
+        ap_uint<OUT_TW> y = 0;
+        for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+            const ap_uint<LANE_W> lane = pw(p * LANE_W + LANE_W - 1, p * LANE_W);
+            const ap_int<IN_W> xp = x(p * IN_W + IN_W - 1, p * IN_W);
+            const ap_int<A_W> a_pos = lane(A_W - 1, 0);
+            const ap_int<A_W> a_neg = lane(LANE_W - 1, A_W);
+            const ap_int<IN_W + A_W> prod = xp * (xp >= 0 ? a_pos : a_neg);
+            y(p * OUT_W + OUT_W - 1, p * OUT_W) = bnf_round_shift<OUT_W, IN_W + A_W>(prod, SF);
+        }
+        out0_V.write(y);
+    }
+}
+
+#endif
