@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from qonnx.core.datatype import DataType
 
-from bnnforge.generator.hwops.base import ElementwiseOp, hex_lines, pack_words
+from bnnforge.generator.hwops.base import ElementwiseOp, hex_lines
 from bnnforge.quant.errors import BnnforgeError
 from bnnforge.quant.fixed_point import np_round_shift
 
@@ -42,9 +41,6 @@ class _SlopeUnit(ElementwiseOp):
         return {**super().get_nodeattr_types(), "slope_frac": ("i", False, 6), "slope_bits": ("i", False, 8),
                 # signed width of the input codes (the lowering's stream width)
                 "in_bits": ("i", False, 16)}
-
-    def out_bits(self) -> int:
-        return DataType[self.get_nodeattr("out_dtype")].bitwidth()
 
     def bias_bits(self) -> int:
         """Width of b1 and b2: codes on the stream's grid, as wide as its input or output."""
@@ -105,18 +101,6 @@ class _SlopeUnit(ElementwiseOp):
         return {"C": self.channels(), "PE": self.get_nodeattr("PE"), "RP": int(isinstance(self, RPReLU)),
                 "IN_W": self.get_nodeattr("in_bits"), "B_W": self.bias_bits(), "A_W": self.get_nodeattr("slope_bits"),
                 "SF": self.get_nodeattr("slope_frac"), "OUT_W": self.out_bits()}
-
-    def in_words(self, x: np.ndarray) -> list[int]:
-        return pack_words(np.asarray(x).reshape(-1, self.get_nodeattr("PE")), self.get_nodeattr("in_bits"))
-
-    def out_words(self, y: np.ndarray) -> list[int]:
-        return pack_words(np.asarray(y).reshape(-1, self.get_nodeattr("PE")), self.out_bits())
-
-    def hls_stream_widths(self) -> tuple[int, int]:
-        from bnnforge.generator.hls import tw
-
-        pe = self.get_nodeattr("PE")
-        return tw(pe * self.get_nodeattr("in_bits")), tw(pe * self.out_bits())
 
     def hls_instance(self, first, *rest) -> tuple[str, str, list, list]:  # noqa: ANN001
         words = self._param_words(*_params(first, rest, len(self.fields)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from qonnx.core.datatype import DataType
 
 from bnnforge.generator.hwops.base import ElementwiseOp, bits_for, memory_cost, pack_words
 from bnnforge.quant.fixed_point import np_round_shift
@@ -52,9 +51,6 @@ class _AddOp(ElementwiseOp):
         return {**super().get_nodeattr_types(), "a_frac": ("i", False, 8), "b_frac": ("i", False, 8),
                 "in_bits": ("i", False, 16)}
 
-    def out_bits(self) -> int:
-        return DataType[self.get_nodeattr("out_dtype")].bitwidth()
-
     def shifts(self) -> tuple[int, int, int]:
         """(a's left shift, b's left shift, the sum's rounding right shift) onto the common grid."""
         fa, fb, fo = (self.get_nodeattr(k) for k in ("a_frac", "b_frac", "out_frac"))
@@ -84,9 +80,6 @@ class _AddOp(ElementwiseOp):
         pe, ib = self.get_nodeattr("PE"), self.get_nodeattr("in_bits")
         return {"in0_V": pack_words(np.asarray(a).reshape(-1, pe), ib),
                 "in1_V": pack_words(np.asarray(b).reshape(-1, pe), ib)}
-
-    def out_words(self, y: np.ndarray) -> list[int]:
-        return pack_words(np.asarray(y).reshape(-1, self.get_nodeattr("PE")), self.out_bits())
 
     def hls_stream_widths(self) -> tuple[list[int], int]:
         from bnnforge.generator.hls import tw
@@ -194,9 +187,6 @@ class Requantize(ElementwiseOp):
     def golden(self, x: np.ndarray) -> np.ndarray:
         return self.saturate(np_round_shift(x, self.get_nodeattr("in_frac") - self.get_nodeattr("out_frac")))
 
-    def out_bits(self) -> int:
-        return DataType[self.get_nodeattr("out_dtype")].bitwidth()
-
     def latency(self) -> int:
         return 1  # one register slice
 
@@ -219,18 +209,6 @@ class Requantize(ElementwiseOp):
     def rtl_parameters(self) -> dict[str, int]:
         return {"PE": self.get_nodeattr("PE"), "IN_W": self.get_nodeattr("in_bits"), "OUT_W": self.out_bits(),
                 "IN_FRAC": self.get_nodeattr("in_frac"), "OUT_FRAC": self.get_nodeattr("out_frac")}
-
-    def in_words(self, x: np.ndarray) -> list[int]:
-        return pack_words(np.asarray(x).reshape(-1, self.get_nodeattr("PE")), self.get_nodeattr("in_bits"))
-
-    def out_words(self, y: np.ndarray) -> list[int]:
-        return pack_words(np.asarray(y).reshape(-1, self.get_nodeattr("PE")), self.out_bits())
-
-    def hls_stream_widths(self) -> tuple[int, int]:
-        from bnnforge.generator.hls import tw
-
-        pe = self.get_nodeattr("PE")
-        return tw(pe * self.get_nodeattr("in_bits")), tw(pe * self.out_bits())
 
     def hls_instance(self, weights: None = None) -> tuple[str, str, list, list]:
         p = self.rtl_parameters()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from qonnx.core.datatype import DataType
 
 from bnnforge.generator.hwops.base import ElementwiseOp, hex_lines, pack_words
 from bnnforge.quant.errors import BnnforgeError
@@ -69,9 +68,6 @@ class FixedAffine(ElementwiseOp):
         return self.saturate(y)
 
     # ---- widths (shared by the emitters and the cost model) ------------------------------
-    def out_bits(self) -> int:
-        return DataType[self.get_nodeattr("out_dtype")].bitwidth()
-
     def sum_bits(self) -> int:
         """Signed width of the sum of the branch products d_i * m_i (the RTL's PS_W)."""
         return self.get_nodeattr("in_bits") + self.get_nodeattr("gain_bits") + _clog2(self.get_nodeattr("branches"))
@@ -217,9 +213,6 @@ class FixedAffine(ElementwiseOp):
         pe, ib = self.get_nodeattr("PE"), self.get_nodeattr("in_bits")
         words = [pack_words(np.asarray(d).reshape(-1, pe), ib) for d in dots]
         return words[0] if len(words) == 1 else {in_port(i): w for i, w in enumerate(words)}
-
-    def out_words(self, y: np.ndarray) -> list[int]:
-        return pack_words(np.asarray(y).reshape(-1, self.get_nodeattr("PE")), self.out_bits())
 
     def hls_stream_widths(self) -> tuple:
         from bnnforge.generator.hls import tw

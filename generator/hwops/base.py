@@ -187,6 +187,22 @@ class ElementwiseOp(HWOp):
         """Bits of per-channel parameters each lane stores."""
         return 0
 
+    # ---- stream words of a one-in, one-out op on codes (`in_bits` wide in, out_dtype out)
+    def out_bits(self) -> int:
+        return DataType[self.get_nodeattr("out_dtype")].bitwidth()
+
+    def in_words(self, x: np.ndarray) -> list[int]:
+        return pack_words(np.asarray(x).reshape(-1, self.get_nodeattr("PE")), self.get_nodeattr("in_bits"))
+
+    def out_words(self, y: np.ndarray) -> list[int]:
+        return pack_words(np.asarray(y).reshape(-1, self.get_nodeattr("PE")), self.out_bits())
+
+    def hls_stream_widths(self) -> tuple[int, int]:
+        from bnnforge.generator.hls import tw
+
+        pe = self.get_nodeattr("PE")
+        return tw(pe * self.get_nodeattr("in_bits")), tw(pe * self.out_bits())
+
     def resources(self) -> dict[str, int]:
         pe = self.get_nodeattr("PE")
         lane = self.lane_cost()

@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from qonnx.core.datatype import DataType
 
 from bnnforge.generator.hwops.add import lutram_lut, round_lane_lut
-from bnnforge.generator.hwops.base import ElementwiseOp, bits_for, pack_words
+from bnnforge.generator.hwops.base import ElementwiseOp, bits_for
 from bnnforge.quant.fixed_point import np_round_half_even_div
 
 
@@ -73,9 +72,6 @@ class AvgPool(ElementwiseOp):
         k = self.get_nodeattr("kernel")
         return tuple(self.get_nodeattr("ifm_dim")) if k == 0 else (k, k)
 
-    def out_bits(self) -> int:
-        return DataType[self.get_nodeattr("out_dtype")].bitwidth()
-
     def cycles(self) -> int:  # paced by the input
         h, w = self.get_nodeattr("ifm_dim")
         return h * w * self.channels() // self.get_nodeattr("PE")
@@ -129,18 +125,6 @@ class AvgPool(ElementwiseOp):
         kh, kw = self.window()
         return {"H": h, "W": w, "C": self.channels(), "PE": self.get_nodeattr("PE"),
                 "IN_W": self.get_nodeattr("in_bits"), "OUT_W": self.out_bits(), "KH": kh, "KW": kw}
-
-    def in_words(self, x: np.ndarray) -> list[int]:
-        return pack_words(np.asarray(x).reshape(-1, self.get_nodeattr("PE")), self.get_nodeattr("in_bits"))
-
-    def out_words(self, y: np.ndarray) -> list[int]:
-        return pack_words(np.asarray(y).reshape(-1, self.get_nodeattr("PE")), self.out_bits())
-
-    def hls_stream_widths(self) -> tuple[int, int]:
-        from bnnforge.generator.hls import tw
-
-        pe = self.get_nodeattr("PE")
-        return tw(pe * self.get_nodeattr("in_bits")), tw(pe * self.out_bits())
 
     def hls_instance(self, weights: None = None) -> tuple[str, str, list, list]:
         p = self.rtl_parameters()
