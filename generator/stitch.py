@@ -161,20 +161,27 @@ def edges(model: ModelWrapper) -> list[Edge]:
 def size_fifos(model: ModelWrapper, graph_edges: list[Edge]) -> None:
     """Depth of every FIFO so reconvergent paths never stall each other.
 
-    Times are counted in frames, not cycles, so they hold whatever rate the slowest op
-    sets: an op's first output needs latency / (its input words per frame) of a frame
-    of input. Where an op joins streams that arrive at different times, the early
-    stream's words pile up for the difference: that FIFO holds them.
+    A word's earliest arrival at an op is the longest path of first-output delays. The
+    graph streams at its slowest op's rate (T cycles per frame), so an op whose input words
+    arrive T / (its input words per frame) cycles apart waits that much longer for the words
+    its latency counts, but never more than a frame plus its own latency. Per-frame vectors
+    arrive in a burst (a pool emits them at the end of a frame) and are not stretched.
+    Where an op joins streams that arrive at different times, the early stream's words pile
+    up for the difference at the graph's rate: that FIFO holds them.
     """
     nodes = {n.name: n for n in model.graph.node}
-    arrival: dict[str, float] = {i.name: 0.0 for i in model.graph.input}  # tensor -> frames
+    period = max(getCustomOp(n).cycles() for n in model.graph.node)
+    arrival: dict[str, float] = {i.name: 0.0 for i in model.graph.input}  # tensor -> cycle
     for node in model.graph.node:  # qonnx graphs are topologically sorted
         op = getCustomOp(node)
         streams = stream_inputs(model, node)
-        words_in = min((_words_per_frame(model, t, op, "in", k) for k, t in enumerate(streams)), default=1)
         start = max((arrival[t] for t in streams), default=0.0)
+        vectors = all(len(model.get_tensor_shape(t)) == 2 for t in streams)
+        words_in = min((_words_per_frame(model, t, op, "in", k) for k, t in enumerate(streams)), default=1)
+        stretch = 1.0 if vectors else max(1.0, period / words_in)
+        delay = min(op.latency() * stretch, period + op.latency())
         for t in node.output:
-            arrival[t] = start + op.latency() / max(1, min(words_in, op.cycles()))
+            arrival[t] = start + delay
     for e in graph_edges:
         if e.dst is None:
             continue
@@ -183,7 +190,7 @@ def size_fifos(model: ModelWrapper, graph_edges: list[Edge]) -> None:
         wait = max(arrival[t] for t in streams) - arrival[e.tensor]
         if wait > 0:
             words = _words_per_frame(model, e.tensor, getCustomOp(node), "in", streams.index(e.tensor))
-            e.depth = math.ceil(wait * words) + FIFO_SLACK
+            e.depth = math.ceil(wait * words / period) + FIFO_SLACK
         else:
             e.depth = MIN_FIFO_DEPTH
 
