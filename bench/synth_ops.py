@@ -21,7 +21,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.generator.hwops import DOMAIN
 from bnnforge.generator.hwops.base import bits_for
-from bnnforge.generator.stitch import literal_parameters, memories, write_rtl
+from bnnforge.generator.stitch import interconnect, literal_parameters, memories, write_rtl
 from bnnforge.generator.synth import synth_xilinx
 from bnnforge.sim.runner import rtl_sources
 
@@ -53,11 +53,12 @@ def synth_block(label: str, model) -> dict:  # noqa: ANN001
         files = {p.name: p.read_text() for p in (Path(tmp) / "mem").glob("*.mem")}
         res = synth_xilinx("block", [top_file, *rtl_sources(*lib)], {}, files, timeout=3600)
     est: dict[str, int] = {}
-    for n in model.graph.node:
-        for k, v in getCustomOp(n).estimate().items():
+    rows = [getCustomOp(n).estimate() for n in model.graph.node] + [r["estimate"] for r in interconnect(model)]
+    for row in rows:
+        for k, v in row.items():
             est[k] = max(est.get(k, 0), v) if k == "cycles" else est.get(k, 0) + v
-    return {"op": label, "type": "stitched block", "ops": [n.op_type for n in model.graph.node], "synth": res,
-            "estimate": est}
+    return {"op": label, "type": "stitched block (ops, FIFOs, width converters)",
+            "ops": [n.op_type for n in model.graph.node], "synth": res, "estimate": est}
 
 
 # ---- cases: name -> (quick?, builder) --------------------------------------------------
