@@ -22,7 +22,8 @@ def run_op_rtl(op, simulator: str, inputs: list[np.ndarray], weights: np.ndarray
     `op.in_words` / `op.out_words` return one word list (ports in0_V / out0_V) or a dict
     {port: words} for ops with several streams."""
     params = dict(op.rtl_parameters())
-    mems = op.rtl_memories(weights) if weights is not None else {}
+    # `weights`: the op's one parameter tensor, or a tuple of all of them in input order
+    mems = {} if weights is None else op.rtl_memories(*(weights if isinstance(weights, tuple) else (weights,)))
     params.update(literal_parameters(mems))
     mems = {k: v for k, v in mems.items() if k not in params}
     digest = hashlib.sha1("".join(sorted(mems.values())).encode()).hexdigest()[:12]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bnnforge.generator.hwops.base import ElementwiseOp, hex_lines
+from bnnforge.generator.hwops.base import ElementwiseOp, hex_lines, param_codes
 from bnnforge.quant.errors import BnnforgeError
 from bnnforge.quant.fixed_point import np_round_shift
 
@@ -18,15 +18,6 @@ def rprelu(x: np.ndarray, b1: np.ndarray, a: np.ndarray, b2: np.ndarray, slope_f
 def fprelu(x: np.ndarray, a_pos: np.ndarray, a_neg: np.ndarray, slope_frac: int) -> np.ndarray:
     """y = round(x * (a_pos if x >= 0 else a_neg)), codes, channels last; unsaturated."""
     return np_round_shift(x * np.where(x >= 0, a_pos, a_neg), slope_frac)
-
-
-def _params(first, rest: tuple, n: int) -> tuple:  # noqa: ANN001
-    """The stitcher passes an op's initializers one by one; the single-op test harness passes
-    one `weights` object, here the tuple of all of them."""
-    ps = tuple(first) if isinstance(first, tuple) and not rest else (first, *rest)
-    if len(ps) != n:
-        raise BnnforgeError(f"expected {n} parameter tensors, got {len(ps)}")
-    return tuple(np.rint(np.asarray(p, dtype=np.float64)).astype(np.int64).reshape(-1) for p in ps)
 
 
 class _SlopeUnit(ElementwiseOp):
@@ -72,6 +63,10 @@ class _SlopeUnit(ElementwiseOp):
     rtl_top = "bnf_prelu"
     rtl_files = ("bnf_round_shift.v", "bnf_prelu.v")
 
+    def _codes(self, params: tuple) -> tuple[np.ndarray, ...]:
+        """The per-channel parameter tensors (initializers in input order), flat codes."""
+        return tuple(p.reshape(-1) for p in param_codes(params, len(self.fields), self.onnx_node.op_type))
+
     def _param_words(self, *params: np.ndarray) -> list[int]:
         """C/PE words of PE lanes, each the fields in `fields` order, LSB first."""
         c, pe, lb = self.channels(), self.get_nodeattr("PE"), self.lane_bits()
@@ -93,8 +88,8 @@ class _SlopeUnit(ElementwiseOp):
             pos += w
         return [sum(lanes[f * pe + q] << (q * lb) for q in range(pe)) for f in range(c // pe)]
 
-    def rtl_memories(self, first, *rest) -> dict[str, str]:  # noqa: ANN001
-        words = self._param_words(*_params(first, rest, len(self.fields)))
+    def rtl_memories(self, *params: np.ndarray) -> dict[str, str]:
+        words = self._param_words(*self._codes(params))
         return {"PARAM_FILE": hex_lines(words, self.get_nodeattr("PE") * self.lane_bits())}
 
     def rtl_parameters(self) -> dict[str, int]:
@@ -102,8 +97,8 @@ class _SlopeUnit(ElementwiseOp):
                 "IN_W": self.get_nodeattr("in_bits"), "B_W": self.bias_bits(), "A_W": self.get_nodeattr("slope_bits"),
                 "SF": self.get_nodeattr("slope_frac"), "OUT_W": self.out_bits()}
 
-    def hls_instance(self, first, *rest) -> tuple[str, str, list, list]:  # noqa: ANN001
-        words = self._param_words(*_params(first, rest, len(self.fields)))
+    def hls_instance(self, *params: np.ndarray) -> tuple[str, str, list, list]:
+        words = self._param_words(*self._codes(params))
         p = self.rtl_parameters()
         args = [*(p[k] for k in ("C", "PE", "IN_W", "B_W", "A_W", "SF", "OUT_W")), self.pixels(),
                 *self.hls_stream_widths()]

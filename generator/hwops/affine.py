@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bnnforge.generator.hwops.base import ElementwiseOp, hex_lines, pack_words
+from bnnforge.generator.hwops.base import ElementwiseOp, hex_lines, pack_words, param_codes
 from bnnforge.quant.errors import BnnforgeError
 from bnnforge.quant.fixed_point import np_round_shift
 
@@ -29,15 +29,6 @@ def fixed_affine(dots: list[np.ndarray], m: np.ndarray, e: np.ndarray, b: np.nda
 
 def _clog2(n: int) -> int:
     return max(0, (int(n) - 1).bit_length())
-
-
-def _unpack(first, rest: tuple, n: int) -> tuple:  # noqa: ANN001
-    """The stitcher passes an op's initializers one by one; the single-op test harness passes
-    one `weights` object, here the tuple of all of them."""
-    params = tuple(first) if isinstance(first, tuple) and not rest else (first, *rest)
-    if len(params) != n:
-        raise BnnforgeError(f"expected {n} parameter tensors, got {len(params)}")
-    return tuple(np.rint(np.asarray(p, dtype=np.float64)).astype(np.int64) for p in params)
 
 
 class FixedAffine(ElementwiseOp):
@@ -195,8 +186,8 @@ class FixedAffine(ElementwiseOp):
         lb = self.lane_bits()
         return [sum(lanes[f * pe + p] << (p * lb) for p in range(pe)) for f in range(self.channels() // pe)]
 
-    def rtl_memories(self, m, e=None, b=None) -> dict[str, str]:  # noqa: ANN001
-        m, e, b = _unpack(m, tuple(x for x in (e, b) if x is not None), 3)
+    def rtl_memories(self, *params: np.ndarray) -> dict[str, str]:
+        m, e, b = param_codes(params, 3, self.onnx_node.op_type)
         return {"PARAM_FILE": hex_lines(self._param_words(m, e, b), self.get_nodeattr("PE") * self.lane_bits())}
 
     def rtl_parameters(self) -> dict[str, int]:
@@ -221,8 +212,8 @@ class FixedAffine(ElementwiseOp):
         win, wout = tw(pe * self.get_nodeattr("in_bits")), tw(pe * self.out_bits())
         return (win, wout) if k == 1 else ([win] * k, wout)
 
-    def hls_instance(self, m, e=None, b=None) -> tuple[str, str, list, list]:  # noqa: ANN001
-        m, e, b = _unpack(m, tuple(x for x in (e, b) if x is not None), 3)
+    def hls_instance(self, *params: np.ndarray) -> tuple[str, str, list, list]:
+        m, e, b = param_codes(params, 3, self.onnx_node.op_type)
         p = self.rtl_parameters()
         win, wout = self.hls_stream_widths()
         win = win if isinstance(win, int) else win[0]

@@ -19,6 +19,8 @@ import numpy as np
 from qonnx.core.datatype import DataType
 from qonnx.custom_op.base import CustomOp
 
+from bnnforge.quant.errors import BnnforgeError
+
 DOMAIN = "bnnforge.generator.hwops"
 
 # Block RAM geometry of 7-series / UltraScale RAMB18: (width, depth) aspect ratios.
@@ -77,6 +79,13 @@ def pack_words(values: np.ndarray, bits: int) -> list[int]:
             w |= int(e) << (i * bits)
         words.append(w)
     return words
+
+
+def param_codes(params: tuple, n: int, op: str) -> tuple[np.ndarray, ...]:
+    """An op's `n` parameter tensors (initializers, in input order) as integer codes."""
+    if len(params) != n:
+        raise BnnforgeError(f"{op}: expected {n} parameter tensors, got {len(params)}")
+    return tuple(np.rint(np.asarray(p, dtype=np.float64)).astype(np.int64) for p in params)
 
 
 def hex_lines(words: list[int], bits: int) -> str:

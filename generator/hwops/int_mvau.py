@@ -159,17 +159,8 @@ class IntMVAU(_MVAU):
         b = np.clip(np.asarray(bias, np.int64).reshape(-1), -lim, lim)
         return pack_words(b.reshape(-1, self.get_nodeattr("PE")), bb)
 
-    @staticmethod
-    def _split(w, bias):  # noqa: ANN001, ANN205
-        # the stitcher passes the initializers separately; the single-op test harness passes
-        # one `weights` object, a (w, bias) tuple in mode "requant"
-        if bias is None and isinstance(w, tuple):
-            w, bias = w
-        return w, bias
-
-    def rtl_memories(self, w: np.ndarray | tuple, bias: np.ndarray | None = None) -> dict[str, str]:
+    def rtl_memories(self, w: np.ndarray, bias: np.ndarray | None = None) -> dict[str, str]:
         """$readmemh files for bnf_int_mvau: weights, and the biases in mode "requant"."""
-        w, bias = self._split(w, bias)
         pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
         mems = {"WEIGHT_FILE": hex_lines(self._weight_words(w), pe * simd * self.get_nodeattr("w_bits"))}
         if self.get_nodeattr("mode") == "requant":
@@ -183,8 +174,7 @@ class IntMVAU(_MVAU):
         return (tw(self.get_nodeattr("SIMD") * self.get_nodeattr("in_bits")),
                 tw(self.get_nodeattr("PE") * self.out_width()))
 
-    def hls_instance(self, w: np.ndarray | tuple, bias: np.ndarray | None = None) -> tuple[str, str, list, list]:
-        w, bias = self._split(w, bias)
+    def hls_instance(self, w: np.ndarray, bias: np.ndarray | None = None) -> tuple[str, str, list, list]:
         p = self.rtl_parameters()
         args = [*(p[k] for k in ("MW", "MH", "PE", "SIMD", "IN_W", "IN_SIGNED", "W_W", "ACC_W", "OUT_W")), self.pixels()]
         arrays = [(f"ap_uint<{p['PE'] * p['SIMD'] * p['W_W']}>", "weights", self._weight_words(w))]

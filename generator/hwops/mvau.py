@@ -273,19 +273,10 @@ class BinaryMVAU(_MVAU):
         return {"WEIGHT_FILE": pack_words(words, 1), "BIAS_FILE": pack_words(bias.reshape(-1, pe), self.acc_width()),
                 "ROWCLS_FILE": [r * len(cpat) * nf for r in rows], "COLCLS_FILE": [c * nf for c in cols]}
 
-    @staticmethod
-    def _split(w, t):  # noqa: ANN001, ANN205
-        # the stitcher passes the initializers separately; the single-op test harness passes
-        # one `weights` object, a (w, t) tuple with fused thresholds
-        if t is None and isinstance(w, tuple):
-            w, t = w
-        return w, t
-
-    def rtl_memories(self, w: np.ndarray | tuple, t: np.ndarray | None = None) -> dict[str, str]:
+    def rtl_memories(self, w: np.ndarray, t: np.ndarray | None = None) -> dict[str, str]:
         """Parameters from the weight bits [MH, MW] (and thresholds [MH]): $readmemh files
         for bnf_binary_mvau; for bnf_binary_mvau_const Verilog literals (sized hex numbers,
         recognizable by their "'"), since constants in logic must be known at elaboration."""
-        w, t = self._split(w, t)
         if self.is_const():
             return self._const_literals(w, t)
         mems = self._memory_words(w, t)
@@ -329,7 +320,6 @@ class BinaryMVAU(_MVAU):
         return tw(self.get_nodeattr("SIMD")), tw(self.get_nodeattr("PE") * self.out_width())
 
     def hls_instance(self, w: np.ndarray | tuple, t: np.ndarray | None = None) -> tuple[str, str, list, list]:
-        w, t = self._split(w, t)
         mems = self._memory_words(w, t)
         p = {**self.rtl_parameters(), "PE": self.get_nodeattr("PE"), "SIMD": self.get_nodeattr("SIMD")}
         g = self.get_nodeattr("groups")
