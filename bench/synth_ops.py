@@ -21,7 +21,8 @@ from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.generator.hwops import DOMAIN
 from bnnforge.generator.hwops.base import bits_for
-from bnnforge.generator.stitch import interconnect, literal_parameters, memories, write_rtl
+from bnnforge.generator.emit.rtl import verilog_parameters, write_rtl
+from bnnforge.generator.estimate import estimate_graph
 from bnnforge.generator.synth import synth_xilinx
 from bnnforge.sim.runner import rtl_sources
 
@@ -36,32 +37,26 @@ def op_node(op_type: str, n_in: int, **attrs):  # noqa: ANN003, ANN201
 
 def synth_op(label: str, op, params: list[np.ndarray] = ()) -> dict:  # noqa: ANN001
     """Synthesize one op's RTL with its memory files; record it next to its estimate."""
-    mems = memories(op, list(params))
-    literals = literal_parameters(mems)
-    files = {f"{k.lower()}.mem": v for k, v in mems.items() if k not in literals}
-    res = synth_xilinx(op.rtl_top, rtl_sources(*op.rtl_files),
-                       {**op.rtl_parameters(), **literals, **{k: f"{k.lower()}.mem" for k in mems if k not in literals}},
-                       files, timeout=1800)
-    return {"op": label, "type": op.onnx_node.op_type, "rtl": op.rtl_top, "parameters": op.rtl_parameters(),
+    inst = op.rtl(*params)
+    values, files = verilog_parameters(inst)
+    res = synth_xilinx(inst.module, rtl_sources(*inst.files), values, files, timeout=1800)
+    shown = {k: v for k, v in values.items() if not v.startswith('"')}  # the memory files are not worth a row
+    return {"op": label, "type": op.onnx_node.op_type, "rtl": inst.module, "parameters": shown,
             "synth": res, "estimate": op.estimate()}
 
 
 def synth_block(label: str, model) -> dict:  # noqa: ANN001
-    """Synthesize a stitched graph (ops + FIFOs); the estimate is the sum over its ops."""
+    """Synthesize a stitched graph (ops + FIFOs); the estimate is the graph estimate's totals."""
     with tempfile.TemporaryDirectory() as tmp:
         top_file, lib = write_rtl(model, Path(tmp), "block", relative_mem=True)
         files = {p.name: p.read_text() for p in (Path(tmp) / "mem").glob("*.mem")}
         res = synth_xilinx("block", [top_file, *rtl_sources(*lib)], {}, files, timeout=3600)
-    est: dict[str, int] = {}
-    rows = [getCustomOp(n).estimate() for n in model.graph.node] + [r["estimate"] for r in interconnect(model)]
-    for row in rows:
-        for k, v in row.items():
-            est[k] = max(est.get(k, 0), v) if k == "cycles" else est.get(k, 0) + v
+    report = estimate_graph(model)
+    est = {**report["totals"]["estimate"], "cycles": report["throughput"]["cycles_per_frame_estimate"]}
     return {"op": label, "type": "stitched block (ops, FIFOs, width converters)",
             "ops": [n.op_type for n in model.graph.node], "synth": res, "estimate": est}
 
 
-# ---- cases: name -> (quick?, builder) --------------------------------------------------
 def popcount_const(n: int) -> Callable[[], dict]:
     def run() -> dict:
         weights = random.Random(n).getrandbits(n)
@@ -78,6 +73,7 @@ def binary_mvau(mw: int, mh: int, pe: int, simd: int, h: int = 8, pad: int = 1, 
         op = op_node("BinaryMVAU", 3 if thresholds else 2, MW=mw, MH=mh, PE=pe, SIMD=simd, kernel=k, stride=1,
                      pad=pad, ifm_dim=[h, h], groups=groups, thresholds=int(thresholds), out_shape=[1, h, h, mh],
                      out_dtype="BINARY" if thresholds else f"INT{bits_for(-mw, mw)}")
+        op.set_folding({"PE": pe, "SIMD": simd})  # fully unrolled: the constant-weight form
         params = [RNG.integers(0, 2, (mh, mw))] + ([RNG.integers(-10, 11, mh)] if thresholds else [])
         form = "constant weights" if op.is_const() else "streamed weights"
         extra = (f" groups={groups}" if groups > 1 else "") + (" +threshold" if thresholds else "")

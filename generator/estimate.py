@@ -3,52 +3,40 @@
 from __future__ import annotations
 
 from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
 
-from bnnforge.generator.folding import hw_ops
-
-RESOURCE_KEYS = ("lut", "ff", "bram18", "dsp")
+from bnnforge.generator.hwops.base import RESOURCE_KEYS
+from bnnforge.generator.hwops.memory import fifo_cost
+from bnnforge.generator.passes.fifos import latency
+from bnnforge.generator.passes.folding import hw_ops
+from bnnforge.generator.passes.streams import edges
+from bnnforge.generator.passes.width_converters import prepare_interconnect
 
 
 def estimate_graph(model: ModelWrapper) -> dict:
     """Per-layer estimates, the stitched design's FIFOs and width converters, totals,
-    throughput (the slowest op sets cycles per frame) and latency (the longest path of
-    first-output delays through the graph)."""
-    layers, ready = [], {model.graph.input[0].name: 0}
+    throughput (the slowest op sets cycles per frame) and latency (passes.fifos: the same
+    model that sizes the FIFOs, converters and FIFOs included)."""
+    model = prepare_interconnect(model)
+    layers, links = [], []
     for op in hw_ops(model):
         node = op.onnx_node
-        est = op.estimate()
-        start = max(ready.get(i, 0) for i in node.input)
-        for o in node.output:
-            ready[o] = start + op.latency()
-        layers.append({"name": node.name, "op": node.op_type, "folding": op.folding(), "estimate": est})
-    links = _interconnect(model)
-    totals = {k: sum(row["estimate"][k] for row in layers + links) for k in RESOURCE_KEYS}
+        row = {"name": node.name, "op": node.op_type, "folding": op.folding(), "estimate": op.estimate()}
+        (links if node.op_type == "WidthConverter" else layers).append(row)
+    for e in edges(model):
+        if e.dst is not None:
+            cost = fifo_cost(e.width, e.depth, getCustomOp(model.get_node_from_name(e.dst[0])).get_nodeattr("ram_style"))
+            links.append({"name": f"FIFO_{e.tensor}", "op": "FIFO", "folding": {"depth": e.depth, "width": e.width},
+                          "estimate": {**cost, "cycles": 0}})
+    totals = {k: sum(row["estimate"].get(k, 0) for row in layers + links) for k in RESOURCE_KEYS}
     cycles = max(row["estimate"]["cycles"] for row in layers + links)
-    out = model.graph.output[0].name
-    # the last op finishes one frame's worth of its own cycles after its first output
-    last = next(layer for layer in layers if out in _outputs(model, layer["name"]))
     return {
         "layers": layers,
         "interconnect": links,
         "totals": {"estimate": totals},
         "throughput": {"cycles_per_frame_estimate": cycles},
-        "latency": {"cycles_estimate": ready[out] + last["estimate"]["cycles"]},
+        "latency": {"cycles_estimate": latency(model)},
     }
-
-
-def _interconnect(model: ModelWrapper) -> list[dict]:
-    """Width converters and FIFOs of the stitched design (empty while an op has no RTL)."""
-    from qonnx.custom_op.registry import getCustomOp
-
-    from bnnforge.generator.stitch import interconnect
-
-    if not all(hasattr(getCustomOp(n), "rtl_top") for n in model.graph.node):
-        return []
-    return interconnect(model)
-
-
-def _outputs(model: ModelWrapper, name: str) -> list[str]:
-    return list(next(n for n in model.graph.node if n.name == name).output)
 
 
 def format_estimate(report: dict, clock_mhz: float = 100.0) -> str:

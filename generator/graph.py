@@ -15,17 +15,19 @@ from pathlib import Path
 from qonnx.core.modelwrapper import ModelWrapper
 
 from bnnforge.generator.finn_export import DEFAULT_PART
-from bnnforge.generator.folding import apply_folding, auto_folding, folding_of, read_folding
+from bnnforge.generator.passes.folding import ApplyFolding, AutoFolding, folding_of, read_folding
+from bnnforge.generator.passes.width_converters import prepare_interconnect
 from bnnforge.quant.errors import BnnforgeError
 
 
 def fold(graph: ModelWrapper, fold_spec: str = "auto", target_cycles: int | None = None) -> tuple[ModelWrapper, list[str]]:
     """Apply `auto` folding (optionally for a target cycles per frame) or a folding file."""
     if fold_spec == "auto":
-        return auto_folding(graph, target_cycles)
+        auto = AutoFolding(target_cycles)
+        return graph.transform(auto, cleanup=False), auto.warnings
     if target_cycles is not None:
         raise BnnforgeError("--target-cycles applies to --fold auto only")
-    return apply_folding(graph, read_folding(Path(fold_spec))), []
+    return graph.transform(ApplyFolding(read_folding(Path(fold_spec))), cleanup=False), []
 
 
 def companion_paths(out: Path) -> dict[str, Path]:
@@ -54,8 +56,9 @@ def save_graph(model_name: str, graph: ModelWrapper, out: Path, fold_spec: str =
     from bnnforge.generator.finn_export import finn_estimates, to_finn
 
     graph, warnings = fold(graph, fold_spec, target_cycles)
+    finn_graph = to_finn(graph)  # FINN inserts its own converters and FIFOs
+    graph = prepare_interconnect(graph)  # the saved graph holds its converters and FIFO depths
     report = {"model": model_name, "part": part, **estimate_graph(graph), "warnings": warnings}
-    finn_graph = to_finn(graph)
     finn = finn_estimates(finn_graph, part)
     for layer in report["layers"]:
         layer["finn_estimate"] = finn.get(layer["name"])

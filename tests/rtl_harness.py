@@ -8,9 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bnnforge.sim.ports import in_port, out_port
-from bnnforge.generator.stitch import literal_parameters
-from bnnforge.sim.runner import rtl_sources, run_stream_test
+from bnnforge.generator.emit.rtl import verilog_parameters, write_memories
+from bnnforge.generator.hwops.ports import in_port, out_port
+from bnnforge.sim.csim import param_tuple
+from bnnforge.sim.runner import lint_rtl, rtl_sources, run_stream_test
 
 BUILD_ROOT = Path(__file__).resolve().parent.parent / ".sim_build"
 
@@ -19,30 +20,27 @@ def run_op_rtl(op, simulator: str, inputs: list[np.ndarray], weights: np.ndarray
                stall: float, seed: int = 0) -> dict:  # noqa: ANN001
     """Drive the op's RTL with `inputs` (golden-model tensors), compare with `expected`.
 
+    `weights`: none, the op's one parameter tensor, or a tuple of them in input order.
     `op.in_words` / `op.out_words` return one word list (ports in0_V / out0_V) or a dict
-    {port: words} for ops with several streams."""
-    params = dict(op.rtl_parameters())
-    # `weights`: the op's one parameter tensor, or a tuple of all of them in input order
-    mems = {} if weights is None else op.rtl_memories(*(weights if isinstance(weights, tuple) else (weights,)))
-    params.update(literal_parameters(mems))
-    mems = {k: v for k, v in mems.items() if k not in params}
-    digest = hashlib.sha1("".join(sorted(mems.values())).encode()).hexdigest()[:12]
+    {port: words} for ops with several streams. On Verilator the instance is first linted
+    with -Wall (lint_rtl)."""
+    inst = op.rtl(*param_tuple(weights))
+    _, files = verilog_parameters(inst)
+    # memory files named by content: parallel workers and repeated runs share them
+    digest = hashlib.sha1("".join(sorted(files.values())).encode()).hexdigest()[:12]
     mem_dir = BUILD_ROOT / "mem" / digest
-    mem_dir.mkdir(parents=True, exist_ok=True)
-    for name, text in mems.items():
-        path = mem_dir / f"{name.lower()}.mem"
-        if not path.exists():  # content-addressed; written atomically for parallel workers
-            tmp = path.with_name(f"{path.name}.{os.getpid()}")
-            tmp.write_text(text)
-            tmp.replace(path)
-        params[name] = f'"{path}"'  # a Verilog string literal for -P / -G
+    params, files = verilog_parameters(inst, mem_dir=mem_dir)
+    write_memories(files, mem_dir)
+    sources = rtl_sources(*inst.files)
+    if simulator == "verilator":  # what the generator emits is -Wall clean
+        lint_rtl(inst.module, sources, params)
     in_words = op.in_words(*inputs)
     streams = in_words if isinstance(in_words, dict) else {in_port(0): in_words}
     out_words = op.out_words(expected)
     outs = out_words if isinstance(out_words, dict) else {out_port(0): out_words}
     vectors = {"inputs": streams, "outputs": outs, "stall": stall, "seed": seed,
                "timeout_cycles": 50 * (sum(map(len, streams.values())) + sum(map(len, outs.values()))) + 1000}
-    return run_stream_test(simulator, op.rtl_top, rtl_sources(*op.rtl_files), params, vectors, BUILD_ROOT)
+    return run_stream_test(simulator, inst.module, sources, params, vectors, BUILD_ROOT)
 
 
 def assert_cycles(op, stamps: dict, frames: int) -> None:  # noqa: ANN001
@@ -101,7 +99,7 @@ def run_graph_rtl(model, simulator: str, x: np.ndarray, stall: float, seed: int 
     and compare every output word with the golden model (execute_onnx of the graph)."""
     from qonnx.core.onnx_exec import execute_onnx
 
-    from bnnforge.generator.stitch import write_rtl
+    from bnnforge.generator.emit.rtl import write_rtl
 
     inp, out = model.graph.input[0].name, model.graph.output[0].name
     want = execute_onnx(model, {inp: x.astype(np.float32)})[out].astype(np.int64)
@@ -113,7 +111,10 @@ def run_graph_rtl(model, simulator: str, x: np.ndarray, stall: float, seed: int 
     out_words = _pack(prod, want, "out", out)
     vectors = {"inputs": {in_port(0): in_words}, "outputs": {out_port(0): out_words}, "stall": stall,
                "seed": seed, "timeout_cycles": 200 * (len(in_words) + len(out_words)) + 20000}
-    res = run_stream_test(simulator, top, [top_file, *rtl_sources(*lib)], {}, vectors, BUILD_ROOT)
+    sources = [top_file, *rtl_sources(*lib)]
+    if simulator == "verilator":
+        lint_rtl(top, sources, {})
+    res = run_stream_test(simulator, top, sources, {}, vectors, BUILD_ROOT)
     res["want"] = want
     res["words"] = (len(in_words), len(out_words))
     return res

@@ -10,7 +10,7 @@ import pytest
 
 from bnnforge.generator.dataflow import build_dataflow
 from bnnforge.generator.estimate import estimate_graph
-from bnnforge.generator.folding import apply_folding, auto_folding, folding_of, read_folding
+from bnnforge.generator.passes.folding import apply_folding, auto_folding, folding_of, read_folding
 from bnnforge.quant import models
 from bnnforge.quant.errors import BnnforgeError
 from tests.randomize import randomize_

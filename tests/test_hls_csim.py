@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bnnforge.generator.hls import csim
+from bnnforge.sim.csim import csim
 from tests import test_rtl_mvau, test_rtl_shift
 
 

@@ -113,6 +113,28 @@ def test_every_op_has_a_cost_model_that_scales_with_folding() -> None:
     assert slow["cycles"] == 64 * 32 * 288
     assert fast["cycles"] == 64 * (32 // 8) * (288 // 32)
     assert fast["lut"] > slow["lut"]
-    for name in custom_op:
-        assert callable(getattr(custom_op[name], "resources")) and callable(getattr(custom_op[name], "cycles"))
+
+
+def test_the_op_contract_is_abstract() -> None:
+    """Every registered op defines the whole contract; a class missing one method cannot be
+    instantiated."""
+    from bnnforge.generator.hwops.base import HWOp
+
+    contract = {"golden", "fold_params", "cycles", "latency", "resources", "ports", "rtl", "hls"}
+    assert contract <= HWOp.__abstractmethods__
+    for name, cls in custom_op.items():
+        assert not cls.__abstractmethods__, f"{name} leaves {sorted(cls.__abstractmethods__)} undefined"
+    thr = custom_op["Thresholding"]
+    partial = type("NoHLS", (thr,), {"hls": None})
+    partial.__abstractmethods__ = frozenset({"hls"})  # as ABCMeta computes for a class that never defines it
+    node = helper.make_node("NoHLS", ["x"], ["y"], domain=DOMAIN, out_shape=[1, 4], out_dtype="BINARY")
+    with pytest.raises(TypeError, match="abstract"):
+        partial(node)
+
+    class Incomplete(custom_op["WidthConverter"].__mro__[1]):  # HWOp itself, nothing defined
+        def golden(self, x):  # noqa: ANN001, ANN202
+            return x
+
+    with pytest.raises(TypeError, match="abstract"):
+        Incomplete(node)
 

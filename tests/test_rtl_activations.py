@@ -11,7 +11,7 @@ import pytest
 from onnx import helper
 from qonnx.custom_op.registry import getCustomOp
 
-from bnnforge.generator.hls import csim
+from bnnforge.sim.csim import csim
 from bnnforge.generator.hwops import DOMAIN
 from bnnforge.quant.errors import BnnforgeError
 from tests.rtl_harness import verify_op_rtl
@@ -83,9 +83,9 @@ def test_prelu_refuses_what_does_not_fit() -> None:
     a_pos, a_neg = params("FPReLU", "3x5x6_pe2")
     a_neg[4] = 200
     with pytest.raises(BnnforgeError, match="a_neg = 200 of channel 4 does not fit signed 8 bits"):
-        op.rtl_memories(a_pos, a_neg)
+        op.rtl(a_pos, a_neg)
     op = make_op("RPReLU", "3x5x6_pe2", 1)
     b1, a, b2 = params("RPReLU", "3x5x6_pe2")
     b2[3] = 1 << 16
     with pytest.raises(BnnforgeError, match="b2 = 65536 of channel 3 does not fit signed 16 bits"):
-        op.rtl_memories(b1, a, b2)
+        op.rtl(b1, a, b2)

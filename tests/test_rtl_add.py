@@ -12,7 +12,7 @@ from onnx import helper
 from qonnx.core.datatype import DataType
 from qonnx.custom_op.registry import getCustomOp
 
-from bnnforge.generator.hls import csim
+from bnnforge.sim.csim import csim
 from bnnforge.generator.hwops import DOMAIN
 from tests.rtl_harness import verify_op_rtl
 

@@ -11,7 +11,7 @@ import pytest
 from onnx import helper
 from qonnx.custom_op.registry import getCustomOp
 
-from bnnforge.generator.hls import csim
+from bnnforge.sim.csim import csim
 from bnnforge.generator.hwops import DOMAIN
 from bnnforge.quant.errors import BnnforgeError
 from tests.rtl_harness import verify_op_rtl
@@ -103,13 +103,13 @@ def test_fixed_affine_refuses_what_does_not_fit() -> None:
     case = "br1_vec5_pe1_shifts"
     m, e, b = params(case)
     with pytest.raises(BnnforgeError, match="shifted left by 6 bits.*set acc_bits >= 30"):
-        make_op(case, 1).rtl_memories(m, e, b)  # automatic width: one bit of left shift
+        make_op(case, 1).rtl(m, e, b)  # automatic width: one bit of left shift
     op = make_op(case, 1, 34)
     with pytest.raises(BnnforgeError, match="does not fit gain_bits=12"):
-        op.rtl_memories(m * 2, e, b)
+        op.rtl(m * 2, e, b)
     e2, b2 = e.copy(), b.copy()
     e2[4], b2[4] = 30, 50 << 30  # a bias of 50 on a grid this fine needs a 37-bit sum
     with pytest.raises(BnnforgeError, match="channel 4: .* need a 37-bit sum; acc_bits=34: set acc_bits >= 37"):
-        op.rtl_memories(m, e2, b2)
+        op.rtl(m, e2, b2)
     b2[4] = 1 << 60  # so large that every output saturates: clamped to 2**37 + products
     assert op.needed_acc_bits(m, e2, b2) == 39

@@ -21,8 +21,8 @@ from qonnx.core.onnx_exec import execute_onnx
 from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.generator.dataflow import build_dataflow
-from bnnforge.generator.folding import apply_folding
-from bnnforge.generator.stitch import subgraph
+from bnnforge.generator.passes.folding import apply_folding
+from bnnforge.generator.passes.subgraph import subgraph
 from bnnforge.quant import models
 from tests.randomize import randomize_
 from tests.rtl_harness import run_graph_rtl

@@ -1,4 +1,4 @@
-"""Stitched dataflow modules (generator/stitch.py): several ops joined by FIFOs behave like
+"""Stitched dataflow modules (generator/emit/rtl.py, generator/emit/hls.py): several ops joined by FIFOs behave like
 their graph's golden model word for word under random stalls, on Icarus and Verilator."""
 
 from __future__ import annotations
@@ -69,8 +69,8 @@ def test_chain_runs_at_its_slowest_op_rate(folding: str) -> None:
 def test_chain_hls_csim(folding: str, tmp_path) -> None:  # noqa: ANN001
     from qonnx.core.onnx_exec import execute_onnx
 
-    from bnnforge.generator.hls import run_csim, stream_ports
-    from bnnforge.generator.stitch import write_hls
+    from bnnforge.sim.csim import run_csim
+    from bnnforge.generator.emit.hls import write_hls
     from tests.rtl_harness import graph_io_ops
 
     frames = 10
@@ -79,5 +79,5 @@ def test_chain_hls_csim(folding: str, tmp_path) -> None:  # noqa: ANN001
     want = execute_onnx(model, {"x": x.astype(np.float32)})["y"].astype(np.int64)
     write_hls(model, tmp_path, "composite")
     (cons,), (prod,) = graph_io_ops(model)
-    ins, outs = stream_ports(cons)[0][:1], stream_ports(prod)[1][:1]
+    ins, outs = cons.in_ports()[:1], prod.out_ports()[:1]
     assert run_csim(tmp_path, "composite", ins, outs, cons.in_words(x), frames) == prod.out_words(want)

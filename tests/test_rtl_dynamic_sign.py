@@ -18,7 +18,7 @@ import pytest
 from onnx import helper
 from qonnx.custom_op.registry import getCustomOp
 
-from bnnforge.generator.hls import csim
+from bnnforge.sim.csim import csim
 from bnnforge.generator.hwops import DOMAIN
 from tests.rtl_harness import BUILD_ROOT, run_op_rtl, verify_op_rtl
 
@@ -141,19 +141,19 @@ async def late_thresholds_tb(dut) -> None:  # noqa: ANN001
 def test_dynamic_sign_waits_for_late_thresholds(case: str) -> None:
     from cocotb_tools.runner import get_results, get_runner
 
+    from bnnforge.generator.emit.rtl import verilog_parameters, write_memories
     from bnnforge.sim.runner import _find_tools, rtl_sources
 
     op, (x, v), t, want = build(case)(LATE_FRAMES, 11)
     words = op.in_words(x, v)
-    params = dict(op.rtl_parameters())
-    mem = BUILD_ROOT / "mem" / f"late_{case}.mem"
-    mem.parent.mkdir(parents=True, exist_ok=True)
-    mem.write_text(op.rtl_memories(t)["THRESH_FILE"])
-    params["THRESH_FILE"] = f'"{mem}"'
+    inst = op.rtl(t)
+    mem_dir = BUILD_ROOT / "mem" / f"late_{case}"
+    params, files = verilog_parameters(inst, mem_dir=mem_dir)
+    write_memories(files, mem_dir)
     _find_tools("icarus")
     runner = get_runner("icarus")
-    build_dir = BUILD_ROOT / os.environ.get("PYTEST_XDIST_WORKER", "main") / f"late_{op.rtl_top}_{case}"
-    runner.build(sources=[str(s) for s in rtl_sources(*op.rtl_files)], hdl_toplevel=op.rtl_top,
+    build_dir = BUILD_ROOT / os.environ.get("PYTEST_XDIST_WORKER", "main") / f"late_{inst.module}_{case}"
+    runner.build(sources=[str(s) for s in rtl_sources(*inst.files)], hdl_toplevel=inst.module,
                  parameters=params, build_dir=build_dir, timescale=("1ns", "1ps"))
     spec = {"x": words["in0_V"], "v": words["in1_V"], "out": op.out_words(want),
             "frame_words": op.frame_words()}
@@ -164,7 +164,7 @@ def test_dynamic_sign_waits_for_late_thresholds(case: str) -> None:
         env = {"BNF_VECTORS": str(vec), "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH"))
                                                                         if p)}
         xml = runner.test(test_module="tests.test_rtl_dynamic_sign", testcase="late_thresholds_tb",
-                          hdl_toplevel=op.rtl_top, build_dir=build_dir, test_dir=tmp, extra_env=env,
+                          hdl_toplevel=inst.module, build_dir=build_dir, test_dir=tmp, extra_env=env,
                           parameters=params)
         ran, failed = get_results(xml)
     assert ran == 1 and not failed, f"late-threshold test failed; see {xml}"

@@ -50,6 +50,7 @@ def build_case(name: str, frames: int, seed: int):  # noqa: ANN201
                                         MW=mw, MH=cout, PE=pe, SIMD=simd, groups=g, kernel=k, stride=s, pad=p,
                                         ifm_dim=[h, w], thresholds=thr, out_shape=[frames, oh, ow, cout],
                                         out_dtype=dt))
+    mvau.set_folding({"PE": pe, "SIMD": simd})  # records the form the folding implies
     prm = np.random.default_rng(WEIGHT_SEED)
     weights = prm.integers(0, 2, (cout, mw))
     params = weights
@@ -72,8 +73,10 @@ def test_binary_mvau_rtl(case: str, simulator: str) -> None:
 
 
 def test_forms_selected_by_folding() -> None:
-    forms = {case: build_case(case, 1, 0)[0] for case in CASES}
-    assert {c for c, op in forms.items() if op.rtl_top == "bnf_binary_mvau_const"} == {"const_1x1", "const_3x3_5x4"}
+    built = {case: build_case(case, 1, 0) for case in CASES}
+    forms = {case: b[0] for case, b in built.items()}
+    modules = {case: op.rtl(*(p if isinstance(p, tuple) else (p,))).module for case, (op, _, p, _) in built.items()}
+    assert {c for c, m in modules.items() if m == "bnf_binary_mvau_const"} == {"const_1x1", "const_3x3_5x4"}
     g2 = forms["grouped_g2_5x5"]
     assert g2.fold_params() == {"PE": [1, 2, 4], "SIMD": [1, 2, 4]}  # MH/g = 4, Cin/g = 4
     assert g2.latency() == 3 * 18 and g2.cycles() == 25 * 2 * 18

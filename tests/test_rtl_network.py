@@ -13,9 +13,9 @@ import pytest
 from qonnx.core.onnx_exec import execute_onnx
 
 from bnnforge.generator.dataflow import build_dataflow
-from bnnforge.generator.folding import auto_folding
-from bnnforge.generator.hls import run_csim, stream_ports
-from bnnforge.generator.stitch import write_hls
+from bnnforge.generator.passes.folding import auto_folding
+from bnnforge.sim.csim import run_csim
+from bnnforge.generator.emit.hls import write_hls
 from bnnforge.quant import models
 from tests.randomize import randomize_
 from tests.rtl_harness import graph_io_ops, run_graph_rtl
@@ -53,5 +53,5 @@ def test_network_hls_csim(name: str, tmp_path: Path) -> None:
     top = name.replace("-", "_")
     write_hls(graph, tmp_path, top)
     (cons,), (prod,) = graph_io_ops(graph)
-    got = run_csim(tmp_path, top, stream_ports(cons)[0][:1], stream_ports(prod)[1][:1], cons.in_words(x), IMAGES)
+    got = run_csim(tmp_path, top, cons.in_ports()[:1], prod.out_ports()[:1], cons.in_words(x), IMAGES)
     assert got == prod.out_words(want)

@@ -12,7 +12,7 @@ import pytest
 from onnx import helper
 from qonnx.custom_op.registry import getCustomOp
 
-from bnnforge.generator.hls import csim
+from bnnforge.sim.csim import csim
 from bnnforge.generator.hwops import DOMAIN
 from bnnforge.generator.hwops.pool import recip_round_div
 from bnnforge.quant.fixed_point import np_round_half_even_div

@@ -11,7 +11,7 @@ import pytest
 from onnx import helper
 from qonnx.custom_op.registry import getCustomOp
 
-from bnnforge.generator.hls import csim
+from bnnforge.sim.csim import csim
 from bnnforge.generator.hwops import DOMAIN
 from tests.rtl_harness import verify_op_rtl
 
@@ -153,4 +153,4 @@ def test_channel_slice_needs_its_input_width_for_hardware() -> None:
     op = getCustomOp(helper.make_node("ChannelSlice", ["x"], ["y"], domain=DOMAIN, PE=4, start=0, end=16,
                                       out_shape=[1, 16], out_dtype="INT16"))
     with pytest.raises(BnnforgeError, match="in_channels"):
-        op.rtl_parameters()
+        op.rtl()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bnnforge.generator.hwops.base import ElementwiseOp, hex_lines, param_codes
+from bnnforge.generator.hwops.base import ElementwiseOp, HLSArray, HLSInstance, MemoryFile, RTLInstance, param_codes
 from bnnforge.quant.errors import BnnforgeError
 from bnnforge.quant.fixed_point import np_round_shift
 
@@ -22,16 +22,17 @@ def fprelu(x: np.ndarray, a_pos: np.ndarray, a_neg: np.ndarray, slope_frac: int)
 
 class _SlopeUnit(ElementwiseOp):
     """What RPReLU and FPReLU share: hw/rtl/bnf_prelu.v (mode RP = 1 or 0) and
-    hw/hls/bnf_prelu.h. Two pipeline stages (the default latency 2): the slope product,
-    then rounding, select, bias and saturation."""
+    hw/hls/bnf_prelu.h. Two pipeline stages: the slope product, then rounding, select, bias
+    and saturation."""
 
     # parameter tensors after x, each [C]: (name, width kind) in lane order, LSB first
     fields: tuple[tuple[str, str], ...] = ()
 
     def get_nodeattr_types(self) -> dict:
-        return {**super().get_nodeattr_types(), "slope_frac": ("i", False, 6), "slope_bits": ("i", False, 8),
-                # signed width of the input codes (the lowering's stream width)
-                "in_bits": ("i", False, 16)}
+        return {**super().get_nodeattr_types(), "slope_frac": ("i", False, 6), "slope_bits": ("i", False, 8)}
+
+    def latency(self) -> int:
+        return 2
 
     def bias_bits(self) -> int:
         """Width of b1 and b2: codes on the stream's grid, as wide as its input or output."""
@@ -60,17 +61,14 @@ class _SlopeUnit(ElementwiseOp):
         return self.lane_bits()
 
     # ---- RTL and HLS emitters ----------------------------------------------------------
-    rtl_top = "bnf_prelu"
-    rtl_files = ("bnf_round_shift.v", "bnf_prelu.v")
-
     def _codes(self, params: tuple) -> tuple[np.ndarray, ...]:
         """The per-channel parameter tensors (initializers in input order), flat codes."""
-        return tuple(p.reshape(-1) for p in param_codes(params, len(self.fields), self.onnx_node.op_type))
+        return tuple(p.reshape(-1) for p in param_codes(params, len(self.fields), self.layer_name()))
 
     def _param_words(self, *params: np.ndarray) -> list[int]:
         """C/PE words of PE lanes, each the fields in `fields` order, LSB first."""
         c, pe, lb = self.channels(), self.get_nodeattr("PE"), self.lane_bits()
-        name = self.onnx_node.name or self.onnx_node.op_type
+        name = self.layer_name()
         lanes = [0] * c
         pos = 0
         for (field, kind), p in zip(self.fields, params):
@@ -88,22 +86,23 @@ class _SlopeUnit(ElementwiseOp):
             pos += w
         return [sum(lanes[f * pe + q] << (q * lb) for q in range(pe)) for f in range(c // pe)]
 
-    def rtl_memories(self, *params: np.ndarray) -> dict[str, str]:
-        words = self._param_words(*self._codes(params))
-        return {"PARAM_FILE": hex_lines(words, self.get_nodeattr("PE") * self.lane_bits())}
-
-    def rtl_parameters(self) -> dict[str, int]:
+    def _parameters(self) -> dict[str, int]:
         return {"C": self.channels(), "PE": self.get_nodeattr("PE"), "RP": int(isinstance(self, RPReLU)),
                 "IN_W": self.get_nodeattr("in_bits"), "B_W": self.bias_bits(), "A_W": self.get_nodeattr("slope_bits"),
                 "SF": self.get_nodeattr("slope_frac"), "OUT_W": self.out_bits()}
 
-    def hls_instance(self, *params: np.ndarray) -> tuple[str, str, list, list]:
+    def rtl(self, *params: np.ndarray) -> RTLInstance:
+        words = MemoryFile(tuple(self._param_words(*self._codes(params))), self.get_nodeattr("PE") * self.lane_bits())
+        return RTLInstance("bnf_prelu", ("bnf_round_shift.v", "bnf_prelu.v"), {**self._parameters(),
+                                                                               "PARAM_FILE": words})
+
+    def hls(self, *params: np.ndarray) -> HLSInstance:
         words = self._param_words(*self._codes(params))
-        p = self.rtl_parameters()
-        args = [*(p[k] for k in ("C", "PE", "IN_W", "B_W", "A_W", "SF", "OUT_W")), self.pixels(),
-                *self.hls_stream_widths()]
-        template = "bnf_rprelu" if p["RP"] else "bnf_fprelu"
-        return "bnf_prelu.h", template, args, [(f"ap_uint<{p['PE'] * self.lane_bits()}>", "params", words)]
+        p = self._parameters()
+        config = {k: p[k] for k in ("C", "PE", "IN_W", "B_W", "A_W", "SF", "OUT_W")}
+        config.update({"PIXELS": self.pixels(), **self.stream_config()})
+        return HLSInstance("bnf_prelu.h", "bnf_rprelu" if p["RP"] else "bnf_fprelu", config,
+                           (HLSArray(f"ap_uint<{p['PE'] * self.lane_bits()}>", "params", tuple(words)),))
 
 
 class RPReLU(_SlopeUnit):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from bnnforge.generator.hwops.base import ElementwiseOp, bits_for, memory_cost, pack_words
+from bnnforge.generator.hwops.base import ElementwiseOp, HLSInstance, RTLInstance, param_codes
+from bnnforge.generator.hwops.memory import address_bits, fifo_cost
+from bnnforge.quant.errors import BnnforgeError
 from bnnforge.quant.fixed_point import np_round_shift
 
 
@@ -14,20 +14,6 @@ def aligned_sum(a: np.ndarray, fa: int, b: np.ndarray, fb: int, out_frac: int) -
     """round(a * 2**-fa + b * 2**-fb) onto 2**-out_frac, half to even, unsaturated."""
     f = max(fa, fb, out_frac)
     return np_round_shift((a << (f - fa)) + (b << (f - fb)), f - out_frac)
-
-
-def lutram_lut(width: int, depth: int) -> int:
-    """LUTs of a LUTRAM with one write and one read port, as synth_xilinx maps it: 32 deep
-    6 bits per RAM32M (4 LUTs), 64 deep 3 bits per RAM64M, deeper ~1 LUT per bit per 64
-    words. Memories read asynchronously (read-modify-write buffers, vector banks) are always
-    LUTRAM, never block RAM (block RAM reads are synchronous)."""
-    if not width or not depth:
-        return 0
-    if depth <= 32:
-        return 4 * math.ceil(width / 6)
-    if depth <= 64:
-        return 4 * math.ceil(width / 3)
-    return width * math.ceil(depth / 64)
 
 
 def round_lane_lut(in_w: int, shift: int, out_w: int) -> int:
@@ -48,8 +34,10 @@ class _AddOp(ElementwiseOp):
     Shared RTL/HLS plumbing: stream a on in0_V, b on in1_V, PE codes per word."""
 
     def get_nodeattr_types(self) -> dict:
-        return {**super().get_nodeattr_types(), "a_frac": ("i", False, 8), "b_frac": ("i", False, 8),
-                "in_bits": ("i", False, 16)}
+        return {**super().get_nodeattr_types(), "a_frac": ("i", False, 8), "b_frac": ("i", False, 8)}
+
+    def stream_inputs(self) -> int:
+        return 2
 
     def shifts(self) -> tuple[int, int, int]:
         """(a's left shift, b's left shift, the sum's rounding right shift) onto the common grid."""
@@ -76,28 +64,19 @@ class _AddOp(ElementwiseOp):
                 "A_FRAC": self.get_nodeattr("a_frac"), "B_FRAC": self.get_nodeattr("b_frac"),
                 "OUT_FRAC": self.get_nodeattr("out_frac")}
 
-    def in_words(self, a: np.ndarray, b: np.ndarray) -> dict[str, list[int]]:
-        pe, ib = self.get_nodeattr("PE"), self.get_nodeattr("in_bits")
-        return {"in0_V": pack_words(np.asarray(a).reshape(-1, pe), ib),
-                "in1_V": pack_words(np.asarray(b).reshape(-1, pe), ib)}
-
-    def hls_stream_widths(self) -> tuple[list[int], int]:
-        from bnnforge.generator.hls import tw
-
-        pe = self.get_nodeattr("PE")
-        return [tw(pe * self.get_nodeattr("in_bits"))] * 2, tw(pe * self.out_bits())
-
-    def hls_args(self) -> list[int]:
+    def hls_config(self) -> dict[str, int]:
         p = self.frac_parameters()
-        ins, out = self.hls_stream_widths()
-        return [self.channels(), p["PE"], self.pixels(), p["IN_W"], p["OUT_W"], p["A_FRAC"], p["B_FRAC"],
-                p["OUT_FRAC"], *ins, out]
+        (a, b), (out,) = self.in_ports(), self.out_ports()
+        return {"C": self.channels(), "PE": p["PE"], "PIXELS": self.pixels(), "IN_W": p["IN_W"], "OUT_W": p["OUT_W"],
+                "A_FRAC": p["A_FRAC"], "B_FRAC": p["B_FRAC"], "OUT_FRAC": p["OUT_FRAC"], "A_TW": a.tdata_bits,
+                "B_TW": b.tdata_bits, "OUT_TW": out.tdata_bits}
 
 
 class ResidualAdd(_AddOp):
     """Residual add of two streams with saturation (ReActNet shortcut). The skip input b
-    (in1_V) waits in a FIFO of `skip_depth` words inside the unit, sized by the graph to the
-    latency of the branch it bypasses, so b's producer never stalls on it."""
+    (in1_V) passes a small FIFO of `skip_depth` words inside the unit (bnf_fifo, at least 2
+    for full rate); the words that pile up while the branch it bypasses fills its pipeline
+    wait in the stream FIFO in front of in1_V, which passes.fifos.SizeFIFOs sizes."""
 
     def get_nodeattr_types(self) -> dict:
         return {**super().get_nodeattr_types(), "skip_depth": ("i", False, 2)}
@@ -113,31 +92,26 @@ class ResidualAdd(_AddOp):
         return 3
 
     def resources(self) -> dict[str, int]:
-        out = {"bram18": 0, **super().resources()}
-        # the skip FIFO (bnf_fifo): DEPTH words read synchronously (block RAM when large, as
-        # memory_cost decides, else LUTRAM), an output register, pointers and a fill counter
-        depth, width = self.get_nodeattr("skip_depth"), self.get_nodeattr("PE") * self.get_nodeattr("in_bits")
-        mem = memory_cost(width, depth)
-        aw = bits_for(0, max(1, depth - 1))
-        cw = bits_for(0, depth)
-        out["lut"] += (lutram_lut(width, depth) if mem["lut"] else 0) + 2 * aw + 2 * cw + 6
-        out["bram18"] += mem["bram18"]
-        out["ff"] += width + 2 * aw + cw + 1
+        out = {"bram18": 0, "uram": 0, **super().resources()}
+        skip = fifo_cost(self.get_nodeattr("PE") * self.get_nodeattr("in_bits"), self.get_nodeattr("skip_depth"),
+                         self.get_nodeattr("ram_style"))
+        for k in ("lut", "ff", "bram18", "uram"):
+            out[k] += skip[k]
         return out
 
     # ---- RTL and HLS emitters (bnf_residual_add.v / bnf_add.h) -------------------------
-    rtl_top = "bnf_residual_add"
-    rtl_files = ("bnf_fifo.v", "bnf_round_shift.v", "bnf_residual_add.v")
-
-    def rtl_parameters(self) -> dict[str, int]:
+    def rtl(self, *params: np.ndarray) -> RTLInstance:
+        param_codes(params, 0, self.layer_name())
         depth = self.get_nodeattr("skip_depth")
         if depth < 2:
-            raise ValueError(f"{self.onnx_node.name}: skip_depth {depth} < 2 would halve the stream rate")
-        return {**self.frac_parameters(), "SKIP_DEPTH": depth}
+            raise BnnforgeError(f"{self.layer_name()}: skip_depth {depth} < 2 would halve the stream rate")
+        return RTLInstance("bnf_residual_add", ("bnf_fifo.v", "bnf_round_shift.v", "bnf_residual_add.v"),
+                           {**self.frac_parameters(), "SKIP_DEPTH": depth})
 
-    def hls_instance(self, weights: None = None) -> tuple[str, str, list, list]:
+    def hls(self, *params: np.ndarray) -> HLSInstance:
         # the skip FIFO is the depth of the hls::stream feeding in1_V in a dataflow region
-        return "bnf_add.h", "bnf_residual_add", self.hls_args(), []
+        param_codes(params, 0, self.layer_name())
+        return HLSInstance("bnf_add.h", "bnf_residual_add", self.hls_config())
 
 
 class EmbeddingAdd(_AddOp):
@@ -161,20 +135,20 @@ class EmbeddingAdd(_AddOp):
         cf = self.channels() // pe
         out = super().resources()
         # two vector banks read asynchronously (LUTRAM), address adders and counters
-        fw, pw = bits_for(0, max(1, cf - 1)), bits_for(0, max(1, self.pixels() - 1))
-        out["lut"] += lutram_lut(pe * ib, 2 * cf) + 2 * fw + pw + 6
+        fw, pw = address_bits(cf), address_bits(self.pixels())
+        out["lut"] += self.memory(pe * ib, 2 * cf, "async")["lut"] + 2 * fw + pw + 6
         out["ff"] += 2 * fw + pw + 4
         return out
 
     # ---- RTL and HLS emitters (bnf_embedding_add.v / bnf_add.h) ------------------------
-    rtl_top = "bnf_embedding_add"
-    rtl_files = ("bnf_round_shift.v", "bnf_embedding_add.v")
+    def rtl(self, *params: np.ndarray) -> RTLInstance:
+        param_codes(params, 0, self.layer_name())
+        return RTLInstance("bnf_embedding_add", ("bnf_round_shift.v", "bnf_embedding_add.v"),
+                           {"C": self.channels(), "PIXELS": self.pixels(), **self.frac_parameters()})
 
-    def rtl_parameters(self) -> dict[str, int]:
-        return {"C": self.channels(), "PIXELS": self.pixels(), **self.frac_parameters()}
-
-    def hls_instance(self, weights: None = None) -> tuple[str, str, list, list]:
-        return "bnf_add.h", "bnf_embedding_add", self.hls_args(), []
+    def hls(self, *params: np.ndarray) -> HLSInstance:
+        param_codes(params, 0, self.layer_name())
+        return HLSInstance("bnf_add.h", "bnf_embedding_add", self.hls_config())
 
 
 class Requantize(ElementwiseOp):
@@ -182,7 +156,7 @@ class Requantize(ElementwiseOp):
     (the 8-bit quantizers in front of the context maps and the classifier)."""
 
     def get_nodeattr_types(self) -> dict:
-        return {**super().get_nodeattr_types(), "in_frac": ("i", False, 8), "in_bits": ("i", False, 16)}
+        return {**super().get_nodeattr_types(), "in_frac": ("i", False, 8)}
 
     def golden(self, x: np.ndarray) -> np.ndarray:
         return self.saturate(np_round_shift(x, self.get_nodeattr("in_frac") - self.get_nodeattr("out_frac")))
@@ -203,15 +177,17 @@ class Requantize(ElementwiseOp):
         return out
 
     # ---- RTL and HLS emitters (bnf_requantize.v / .h) -----------------------------------
-    rtl_top = "bnf_requantize"
-    rtl_files = ("bnf_round_shift.v", "bnf_requantize.v")
-
-    def rtl_parameters(self) -> dict[str, int]:
+    def _parameters(self) -> dict[str, int]:
         return {"PE": self.get_nodeattr("PE"), "IN_W": self.get_nodeattr("in_bits"), "OUT_W": self.out_bits(),
                 "IN_FRAC": self.get_nodeattr("in_frac"), "OUT_FRAC": self.get_nodeattr("out_frac")}
 
-    def hls_instance(self, weights: None = None) -> tuple[str, str, list, list]:
-        p = self.rtl_parameters()
-        args = [self.channels(), p["PE"], self.pixels(), p["IN_W"], p["OUT_W"], p["IN_FRAC"], p["OUT_FRAC"],
-                *self.hls_stream_widths()]
-        return "bnf_requantize.h", "bnf_requantize", args, []
+    def rtl(self, *params: np.ndarray) -> RTLInstance:
+        param_codes(params, 0, self.layer_name())
+        return RTLInstance("bnf_requantize", ("bnf_round_shift.v", "bnf_requantize.v"), self._parameters())
+
+    def hls(self, *params: np.ndarray) -> HLSInstance:
+        param_codes(params, 0, self.layer_name())
+        p = self._parameters()
+        config = {"C": self.channels(), "PE": p["PE"], "PIXELS": self.pixels(), "IN_W": p["IN_W"], "OUT_W": p["OUT_W"],
+                  "IN_FRAC": p["IN_FRAC"], "OUT_FRAC": p["OUT_FRAC"], **self.stream_config()}
+        return HLSInstance("bnf_requantize.h", "bnf_requantize", config)

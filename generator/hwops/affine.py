@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bnnforge.generator.hwops.base import ElementwiseOp, hex_lines, pack_words, param_codes
+from bnnforge.generator.hwops.base import ElementwiseOp, HLSArray, HLSInstance, MemoryFile, RTLInstance, param_codes
+from bnnforge.generator.hwops.memory import clog2
 from bnnforge.quant.errors import BnnforgeError
 from bnnforge.quant.fixed_point import np_round_shift
 
@@ -27,10 +28,6 @@ def fixed_affine(dots: list[np.ndarray], m: np.ndarray, e: np.ndarray, b: np.nda
     return np_round_shift(total, x - frac)
 
 
-def _clog2(n: int) -> int:
-    return max(0, (int(n) - 1).bit_length())
-
-
 class FixedAffine(ElementwiseOp):
     """Batch norm folded into y = sat(round(sum_i m_i d_i 2**-E + B)), one or three branches.
 
@@ -48,9 +45,12 @@ class FixedAffine(ElementwiseOp):
 
     def get_nodeattr_types(self) -> dict:
         return {**super().get_nodeattr_types(), "branches": ("i", False, 1), "in_frac": ("i", False, 0),
-                "in_bits": ("i", False, 16), "gain_bits": ("i", False, 12),
+                "gain_bits": ("i", False, 12),
                 # width of the exact aligned sum in hardware; 0: sum_bits() + 1
                 "acc_bits": ("i", False, 0)}
+
+    def stream_inputs(self) -> int:
+        return self.get_nodeattr("branches")
 
     def golden(self, *ins: np.ndarray) -> np.ndarray:
         k = self.get_nodeattr("branches")
@@ -61,7 +61,7 @@ class FixedAffine(ElementwiseOp):
     # ---- widths (shared by the emitters and the cost model) ------------------------------
     def sum_bits(self) -> int:
         """Signed width of the sum of the branch products d_i * m_i (the RTL's PS_W)."""
-        return self.get_nodeattr("in_bits") + self.get_nodeattr("gain_bits") + _clog2(self.get_nodeattr("branches"))
+        return self.get_nodeattr("in_bits") + self.get_nodeattr("gain_bits") + clog2(self.get_nodeattr("branches"))
 
     def acc_width(self) -> int:
         a = self.get_nodeattr("acc_bits") or self.sum_bits() + 1
@@ -163,12 +163,12 @@ class FixedAffine(ElementwiseOp):
         return self.lane_bits()
 
     # ---- RTL and HLS emitters (bnf_fixed_affine.v / .h) ----------------------------------
-    @property
-    def rtl_top(self) -> str:
+    def module(self) -> str:
         # one module per stream count: a port list cannot depend on a parameter
-        return "bnf_fixed_affine" if self.get_nodeattr("branches") == 1 else "bnf_fixed_affine3"
-
-    rtl_files = ("bnf_round_shift.v", "bnf_fixed_affine.v")
+        k = self.get_nodeattr("branches")
+        if k not in (1, 3):
+            raise BnnforgeError(f"{self.layer_name()}: hardware for 1 or 3 branches, not {k}")
+        return "bnf_fixed_affine" if k == 1 else "bnf_fixed_affine3"
 
     def _param_words(self, m: np.ndarray, e: np.ndarray, b: np.ndarray) -> list[int]:
         """C/PE words; lane p at bits [p*lane_bits(), ...): m_0 .. m_{k-1}, L, R, B' (LSB first)."""
@@ -186,38 +186,21 @@ class FixedAffine(ElementwiseOp):
         lb = self.lane_bits()
         return [sum(lanes[f * pe + p] << (p * lb) for p in range(pe)) for f in range(self.channels() // pe)]
 
-    def rtl_memories(self, *params: np.ndarray) -> dict[str, str]:
-        m, e, b = param_codes(params, 3, self.onnx_node.op_type)
-        return {"PARAM_FILE": hex_lines(self._param_words(m, e, b), self.get_nodeattr("PE") * self.lane_bits())}
+    def _parameters(self) -> dict[str, int]:
+        return {"C": self.channels(), "PE": self.get_nodeattr("PE"), "IN_W": self.get_nodeattr("in_bits"),
+                "G_W": self.get_nodeattr("gain_bits"), "ACC_W": self.acc_width(), "LSH_W": self.lshift_width(),
+                "RSH_W": self.rshift_width(), "OUT_W": self.out_bits()}
 
-    def rtl_parameters(self) -> dict[str, int]:
-        if self.get_nodeattr("branches") not in (1, 3):
-            raise BnnforgeError(f"FixedAffine: hardware for 1 or 3 branches, not {self.get_nodeattr('branches')}")
-        return {"C": self.channels(), "PE": self.get_nodeattr("PE"),
-                "IN_W": self.get_nodeattr("in_bits"), "G_W": self.get_nodeattr("gain_bits"),
-                "ACC_W": self.acc_width(), "LSH_W": self.lshift_width(), "RSH_W": self.rshift_width(),
-                "OUT_W": self.out_bits()}
+    def rtl(self, *params: np.ndarray) -> RTLInstance:
+        m, e, b = param_codes(params, 3, self.layer_name())
+        words = MemoryFile(tuple(self._param_words(m, e, b)), self.get_nodeattr("PE") * self.lane_bits())
+        return RTLInstance(self.module(), ("bnf_round_shift.v", "bnf_fixed_affine.v"),
+                           {**self._parameters(), "PARAM_FILE": words})
 
-    def in_words(self, *dots: np.ndarray) -> list[int] | dict[str, list[int]]:
-        from bnnforge.sim.ports import in_port
-
-        pe, ib = self.get_nodeattr("PE"), self.get_nodeattr("in_bits")
-        words = [pack_words(np.asarray(d).reshape(-1, pe), ib) for d in dots]
-        return words[0] if len(words) == 1 else {in_port(i): w for i, w in enumerate(words)}
-
-    def hls_stream_widths(self) -> tuple:
-        from bnnforge.generator.hls import tw
-
-        pe, k = self.get_nodeattr("PE"), self.get_nodeattr("branches")
-        win, wout = tw(pe * self.get_nodeattr("in_bits")), tw(pe * self.out_bits())
-        return (win, wout) if k == 1 else ([win] * k, wout)
-
-    def hls_instance(self, *params: np.ndarray) -> tuple[str, str, list, list]:
-        m, e, b = param_codes(params, 3, self.onnx_node.op_type)
-        p = self.rtl_parameters()
-        win, wout = self.hls_stream_widths()
-        win = win if isinstance(win, int) else win[0]
-        args = [*(p[k] for k in ("C", "PE", "IN_W", "G_W", "ACC_W", "LSH_W", "RSH_W", "OUT_W")), self.pixels(),
-                win, wout]
-        return "bnf_fixed_affine.h", self.rtl_top, args, [(f"ap_uint<{p['PE'] * self.lane_bits()}>", "params",
-                                                       self._param_words(m, e, b))]
+    def hls(self, *params: np.ndarray) -> HLSInstance:
+        m, e, b = param_codes(params, 3, self.layer_name())
+        p = self._parameters()
+        (x, *_), (y,) = self.in_ports(), self.out_ports()
+        config = {**p, "PIXELS": self.pixels(), "IN_TW": x.tdata_bits, "OUT_TW": y.tdata_bits}
+        return HLSInstance("bnf_fixed_affine.h", self.module(), config, (
+            HLSArray(f"ap_uint<{p['PE'] * self.lane_bits()}>", "params", tuple(self._param_words(m, e, b))),))

@@ -1,54 +1,45 @@
-"""What every bnnforge hardware op shares: integer execution, folding, cost-model plumbing.
+"""The hardware-op contract: what every bnnforge hardware op answers for itself.
 
 A hardware op is a qonnx CustomOp in the domain `bnnforge.generator.hwops`. Its tensors
 hold integer codes (stored as float32, exact below 2**24) in channels-last layout: feature
 maps are [N, H, W, C], per-frame vectors [N, C], binary tensors hold bits (1 = +1, 0 = -1).
-Each subclass defines:
+Stream inputs come first among a node's inputs, then its parameters (initializers: weights,
+thresholds, gains) in a fixed order; `*params` below are those parameters' integer codes.
 
-- `golden(*inputs)`: the integer semantics in numpy, the rung-3 golden model;
-- `fold_params()`: its folding parameters and their legal values;
-- `cycles()` (initiation interval per frame) and `latency()` in clock cycles;
-- `resources()`: LUT / FF / BRAM18 / DSP estimate for the current folding.
+Everything outside an op asks the op and never looks inside (FINN's HWCustomOp is the
+model). The abstract methods, which every concrete op must define:
+
+- semantics and cost: `golden(*inputs)`, `fold_params()`, `cycles()`, `latency()`,
+  `resources()`;
+- `ports()`: every stream port with its folded word geometry (elements per word, element
+  bits, signedness); width converters, FIFO sizing, TDATA widths, cocotb and C-simulation
+  packing read it;
+- `rtl(*params)`: the Verilog module, its files and its typed parameters (integers, literals
+  it elaborates into logic, $readmemh memory files);
+- `hls(*params)`: the HLS template, its header, one config struct of named constants (the
+  template reads `CFG::PE`) and its parameter arrays.
 """
 
 from __future__ import annotations
 
 import math
+from abc import abstractmethod
+from dataclasses import dataclass, field
 
 import numpy as np
 from qonnx.core.datatype import DataType
 from qonnx.custom_op.base import CustomOp
 
+from bnnforge.generator.hwops.memory import RAM_STYLES, memory_cost
+from bnnforge.generator.hwops.ports import Port, in_port, out_port, pack_words
 from bnnforge.quant.errors import BnnforgeError
 
 DOMAIN = "bnnforge.generator.hwops"
-
-# Block RAM geometry of 7-series / UltraScale RAMB18: (width, depth) aspect ratios.
-_BRAM18_SHAPES = ((1, 16384), (2, 8192), (4, 4096), (9, 2048), (18, 1024), (36, 512))
-# Memories at or below this many bits, or this shallow, go to LUTRAM (64 x 1 bit per LUT)
-LUTRAM_MAX_BITS = 2048
-LUTRAM_MAX_DEPTH = 64
+RESOURCE_KEYS = ("lut", "ff", "bram18", "uram", "dsp")
 
 
 def divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
-
-
-def bram18(width: int, depth: int) -> int:
-    """RAMB18 count for a width x depth memory, choosing the best aspect ratio."""
-    if width <= 0 or depth <= 0:
-        return 0
-    return min(math.ceil(width / w) * math.ceil(depth / d) for w, d in _BRAM18_SHAPES)
-
-
-def memory_cost(width: int, depth: int) -> dict[str, int]:
-    """LUTRAM for small or shallow memories, BRAM18 for the rest (Vivado's default inference)."""
-    bits = width * depth
-    if bits == 0:
-        return {"lut": 0, "bram18": 0}
-    if bits <= LUTRAM_MAX_BITS or depth <= LUTRAM_MAX_DEPTH:
-        return {"lut": width * math.ceil(depth / 64), "bram18": 0}
-    return {"lut": 0, "bram18": bram18(width, depth)}
 
 
 def bits_for(lo: int, hi: int) -> int:
@@ -59,26 +50,12 @@ def bits_for(lo: int, hi: int) -> int:
 
 
 def as_int(x: np.ndarray) -> np.ndarray:
-    """Integer codes of an execution-context tensor (asserts they are integers)."""
+    """Integer codes of an execution-context tensor."""
     a = np.asarray(x, dtype=np.float64)
     r = np.rint(a)
     if not np.array_equal(r, a):
-        raise ValueError("hardware-op tensors must hold integer codes")
+        raise BnnforgeError("hardware-op tensors must hold integer codes")
     return r.astype(np.int64)
-
-
-def pack_words(values: np.ndarray, bits: int) -> list[int]:
-    """Pack the last axis of `values` into integers, element i at bits [i*bits, (i+1)*bits),
-    two's complement: the layout of every bnnforge stream word (TDATA, ap_uint)."""
-    v = np.asarray(values, dtype=np.int64)
-    flat = v.reshape(-1, v.shape[-1]) & ((1 << bits) - 1)
-    words = []
-    for row in flat:
-        w = 0
-        for i, e in enumerate(row.tolist()):
-            w |= int(e) << (i * bits)
-        words.append(w)
-    return words
 
 
 def param_codes(params: tuple, n: int, op: str) -> tuple[np.ndarray, ...]:
@@ -94,8 +71,67 @@ def hex_lines(words: list[int], bits: int) -> str:
     return "".join(f"{w:0{digits}x}\n" for w in words)
 
 
+# ---- what rtl() returns ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Literal:
+    """A sized Verilog literal (e.g. 128'h3c...) the module elaborates into logic: the
+    constant-weight MVAU's weights must be known at elaboration, a file would be too late."""
+
+    text: str
+
+    @staticmethod
+    def of(values: np.ndarray, bits: int) -> Literal:
+        """`values` packed `bits` each, element 0 lowest."""
+        word = pack_words(np.asarray(values, np.int64).reshape(1, -1), bits)[0]
+        return Literal(f"{np.size(values) * bits}'h{word:x}")
+
+
+@dataclass(frozen=True)
+class MemoryFile:
+    """A $readmemh file: `words` of `bits` bits each; the parameter holds its path."""
+
+    words: tuple[int, ...]
+    bits: int
+
+    @property
+    def contents(self) -> str:
+        return hex_lines(list(self.words), self.bits)
+
+
+RTLValue = int | Literal | MemoryFile
+
+
+@dataclass(frozen=True)
+class RTLInstance:
+    """One instance of an hw/rtl module: what the stitcher, the testbench and Yosys need."""
+
+    module: str
+    files: tuple[str, ...]  # hw/rtl sources, dependencies first
+    parameters: dict[str, RTLValue]
+    # inputs of stream ports the module has but this instance does not use: (port signal, value)
+    tie_offs: tuple[tuple[str, str], ...] = ()
+
+
+# ---- what hls() returns ----------------------------------------------------------------
+@dataclass(frozen=True)
+class HLSArray:
+    """A constant parameter array passed to the template after the streams."""
+
+    ctype: str
+    name: str
+    words: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class HLSInstance:
+    header: str  # in hw/hls
+    function: str  # the template, called as function<config>(streams..., arrays...)
+    config: dict[str, int]  # members of the layer's config struct, named as the template reads them
+    arrays: tuple[HLSArray, ...] = field(default=())
+
+
 class HWOp(CustomOp):
-    """Base of all bnnforge hardware ops."""
+    """Base of all bnnforge hardware ops (abstract: see the module docstring)."""
 
     # said in folding errors about an op whose parallelism is derived, not chosen
     fold_note = ""
@@ -107,6 +143,10 @@ class HWOp(CustomOp):
             "out_dtype": ("s", True, "INT16"),
             # fractional bits of the output codes (value = code * 2**-out_frac)
             "out_frac": ("i", False, 0),
+            # words the FIFO in front of each stream input holds (passes.fifos.SizeFIFOs)
+            "in_fifo_depths": ("ints", False, []),
+            # where large memories go (FINN's name and values)
+            "ram_style": ("s", False, "auto", set(RAM_STYLES)),
         }
 
     # ---- graph plumbing -------------------------------------------------------------
@@ -126,39 +166,91 @@ class HWOp(CustomOp):
         ins = [as_int(context[i]) for i in self.onnx_node.input]
         out = self.golden(*ins)
         outs = out if isinstance(out, tuple) else (out,)
-        lo, hi = DataType[self.get_nodeattr("out_dtype")].min(), DataType[self.get_nodeattr("out_dtype")].max()
+        dt = DataType[self.get_nodeattr("out_dtype")]
         for name, value in zip(self.onnx_node.output, outs):
-            if value.size and (value.min() < lo or value.max() > hi):
-                raise AssertionError(f"{self.onnx_node.name}: output outside {self.get_nodeattr('out_dtype')}")
+            if value.size and (value.min() < dt.min() or value.max() > dt.max()):
+                raise BnnforgeError(f"{self.onnx_node.name}: output outside {dt.name}")
             context[name] = value.astype(np.float32)
 
-    # ---- what subclasses define -----------------------------------------------------
+    # ---- the contract -----------------------------------------------------------------
+    @abstractmethod
     def golden(self, *inputs: np.ndarray) -> np.ndarray | tuple[np.ndarray, ...]:
-        raise NotImplementedError
+        """The integer semantics in numpy (rung 3 of the verification ladder)."""
 
+    @abstractmethod
     def fold_params(self) -> dict[str, list[int]]:
         """Folding parameters of this op and their legal values (empty: not foldable)."""
-        return {}
 
+    @abstractmethod
     def cycles(self) -> int:
-        raise NotImplementedError
+        """Initiation interval: clock cycles per frame at one word per cycle."""
 
+    @abstractmethod
     def latency(self) -> int:
         """Cycles from the first input word to the first output word (pipeline fill)."""
-        return 2
 
-    def resources(self) -> dict[str, int]:
-        raise NotImplementedError
+    @abstractmethod
+    def resources(self) -> dict[str, float]:
+        """LUT / FF / BRAM18 / URAM / DSP estimate of the current folding."""
 
-    # ---- derived --------------------------------------------------------------------
+    @abstractmethod
+    def ports(self) -> list[Port]:
+        """Every stream port, inputs first, in the order of the node's stream tensors."""
+
+    @abstractmethod
+    def rtl(self, *params: np.ndarray) -> RTLInstance:
+        """The RTL instance of this op with these parameter codes."""
+
+    @abstractmethod
+    def hls(self, *params: np.ndarray) -> HLSInstance:
+        """The HLS template call of this op with these parameter codes."""
+
+    # ---- derived from the contract ----------------------------------------------------
+    def set_folding(self, values: dict[str, int]) -> None:
+        """Set folding parameters; ops whose hardware form follows from the folding record
+        it here (`derive_form`), so no consumer decides it again."""
+        for k, v in values.items():
+            self.set_nodeattr(k, v)
+        self.derive_form()
+
+    def derive_form(self) -> None:
+        """Record attributes that follow from the folding (none by default)."""
+
     def folding(self) -> dict[str, int]:
         return {k: self.get_nodeattr(k) for k in self.fold_params()}
 
+    def in_ports(self) -> list[Port]:
+        return [p for p in self.ports() if p.direction == "in"]
+
+    def out_ports(self) -> list[Port]:
+        return [p for p in self.ports() if p.direction == "out"]
+
+    def in_words(self, *xs: np.ndarray) -> list[int] | dict[str, list[int]]:
+        """Stream words of the input tensors (one per input port): a list for one port,
+        else {port: words}."""
+        ports = self.in_ports()
+        if len(xs) != len(ports):
+            raise BnnforgeError(f"{self.onnx_node.op_type}: {len(ports)} input streams, got {len(xs)} tensors")
+        words = {p.name: p.pack(x) for p, x in zip(ports, xs)}
+        return words[ports[0].name] if len(ports) == 1 else words
+
+    def out_words(self, y: np.ndarray | tuple[np.ndarray, ...]) -> list[int] | dict[str, list[int]]:
+        """Stream words of the outputs: `y` is golden()'s result (a tuple for several
+        outputs) or one tensor every output port carries."""
+        ports = self.out_ports()
+        ys = y if isinstance(y, tuple) else (y,) * len(ports)
+        words = {p.name: p.pack(v) for p, v in zip(ports, ys)}
+        return words[ports[0].name] if len(ports) == 1 else words
+
     def estimate(self) -> dict[str, int]:
-        r = {"lut": 0, "ff": 0, "bram18": 0, "dsp": 0}
+        r = dict.fromkeys(RESOURCE_KEYS, 0)
         r.update({k: int(math.ceil(v)) for k, v in self.resources().items()})
         r["cycles"] = int(self.cycles())
         return r
+
+    def memory(self, width: int, depth: int, read: str = "sync") -> dict[str, int]:
+        """This op's memory of width x depth, placed as its ram_style says."""
+        return memory_cost(width, depth, read, self.get_nodeattr("ram_style"))
 
     def saturate(self, y: np.ndarray) -> np.ndarray:
         dt = DataType[self.get_nodeattr("out_dtype")]
@@ -166,6 +258,10 @@ class HWOp(CustomOp):
 
     def out_shape(self) -> list[int]:
         return list(self.get_nodeattr("out_shape"))
+
+    def out_bits(self) -> int:
+        """Bits of one output element (its out_dtype)."""
+        return DataType[self.get_nodeattr("out_dtype")].bitwidth()
 
     def pixels(self) -> int:
         """Spatial positions per frame of the output (1 for per-frame vectors)."""
@@ -175,12 +271,22 @@ class HWOp(CustomOp):
     def channels(self) -> int:
         return self.out_shape()[-1]
 
+    def layer_name(self) -> str:
+        return self.onnx_node.name or self.onnx_node.op_type
+
+    def stream_config(self) -> dict[str, int]:
+        """IN_TW / OUT_TW: the TDATA widths of a one-in, one-out op as HLS config members
+        (ops with more ports name theirs as their templates do)."""
+        (x,), (y,) = self.in_ports(), self.out_ports()
+        return {"IN_TW": x.tdata_bits, "OUT_TW": y.tdata_bits}
+
 
 class ElementwiseOp(HWOp):
-    """A per-channel op streaming one channel-parallel word per cycle with PE lanes."""
+    """A per-channel op streaming one channel-parallel word per cycle with PE lanes, codes
+    of `in_bits` bits in and out_dtype codes out, on every stream input."""
 
     def get_nodeattr_types(self) -> dict:
-        return {**super().get_nodeattr_types(), "PE": ("i", False, 1)}
+        return {**super().get_nodeattr_types(), "PE": ("i", False, 1), "in_bits": ("i", False, 16)}
 
     def fold_params(self) -> dict[str, list[int]]:
         return {"PE": divisors(self.channels())}
@@ -188,35 +294,27 @@ class ElementwiseOp(HWOp):
     def cycles(self) -> int:
         return self.pixels() * self.channels() // self.get_nodeattr("PE")
 
+    def stream_inputs(self) -> int:
+        """Stream inputs of the node (the rest are parameters)."""
+        return 1
+
+    def ports(self) -> list[Port]:
+        pe = self.get_nodeattr("PE")
+        ins = [Port(in_port(i), "in", pe, self.get_nodeattr("in_bits")) for i in range(self.stream_inputs())]
+        return [*ins, Port(out_port(0), "out", pe, self.out_bits(), self.out_bits() > 1)]
+
+    @abstractmethod
     def lane_cost(self) -> dict[str, float]:
-        """Resources of one PE lane; per-channel parameters add their memory."""
-        raise NotImplementedError
+        """Resources of one PE lane."""
 
     def param_bits(self) -> int:
         """Bits of per-channel parameters each lane stores."""
         return 0
 
-    # ---- stream words of a one-in, one-out op on codes (`in_bits` wide in, out_dtype out)
-    def out_bits(self) -> int:
-        return DataType[self.get_nodeattr("out_dtype")].bitwidth()
-
-    def in_words(self, x: np.ndarray) -> list[int]:
-        return pack_words(np.asarray(x).reshape(-1, self.get_nodeattr("PE")), self.get_nodeattr("in_bits"))
-
-    def out_words(self, y: np.ndarray) -> list[int]:
-        return pack_words(np.asarray(y).reshape(-1, self.get_nodeattr("PE")), self.out_bits())
-
-    def hls_stream_widths(self) -> tuple[int, int]:
-        from bnnforge.generator.hls import tw
-
+    def resources(self) -> dict[str, float]:
         pe = self.get_nodeattr("PE")
-        return tw(pe * self.get_nodeattr("in_bits")), tw(pe * self.out_bits())
-
-    def resources(self) -> dict[str, int]:
-        pe = self.get_nodeattr("PE")
-        lane = self.lane_cost()
-        out = {k: v * pe for k, v in lane.items()}
-        mem = memory_cost(self.param_bits() * pe, self.channels() // pe)
-        out["lut"] = out.get("lut", 0) + mem["lut"]
-        out["bram18"] = out.get("bram18", 0) + mem["bram18"]
+        out = {k: v * pe for k, v in self.lane_cost().items()}
+        mem = self.memory(self.param_bits() * pe, self.channels() // pe)
+        for k, v in mem.items():
+            out[k] = out.get(k, 0) + v
         return out

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bnnforge.generator.hwops.base import HWOp, divisors, memory_cost, pack_words
+from bnnforge.generator.hwops.base import HLSInstance, HWOp, RTLInstance, divisors, param_codes
+from bnnforge.generator.hwops.ports import Port, in_port, out_port
 
 
 def long_short_shift_nhwc(x: np.ndarray, dh: int, dw: int) -> np.ndarray:
@@ -28,9 +29,6 @@ class LongShortShift(HWOp):
     channel group).
     """
 
-    rtl_top = "bnf_long_short_shift"
-    rtl_files = ("bnf_long_short_shift.v",)
-
     def get_nodeattr_types(self) -> dict:
         return {**super().get_nodeattr_types(), "dh": ("i", True, 1), "dw": ("i", True, 1), "PE": ("i", False, 1)}
 
@@ -50,27 +48,26 @@ class LongShortShift(HWOp):
     def latency(self) -> int:
         return self.cycles()  # the frame is in before its first word leaves
 
-    def rtl_parameters(self) -> dict[str, int]:
+    def ports(self) -> list[Port]:
+        pe = self.get_nodeattr("PE")
+        return [Port(in_port(0), "in", pe, 1, False), Port(out_port(0), "out", pe, 1, False)]
+
+    def _parameters(self) -> dict[str, int]:
         _, h, w, c = self.out_shape()
         return {"H": h, "W": w, "C": c, "PE": self.get_nodeattr("PE"), "DH": self.get_nodeattr("dh"),
                 "DW": self.get_nodeattr("dw")}
 
-    def in_words(self, x: np.ndarray) -> list[int]:
-        return pack_words(x.reshape(-1, self.get_nodeattr("PE")), 1)
+    def rtl(self, *params: np.ndarray) -> RTLInstance:
+        param_codes(params, 0, self.layer_name())
+        return RTLInstance("bnf_long_short_shift", ("bnf_long_short_shift.v",), self._parameters())
 
-    out_words = in_words
-
-    def hls_stream_widths(self) -> tuple[int, int]:
-        from bnnforge.generator.hls import tw
-
-        return tw(self.get_nodeattr("PE")), tw(self.get_nodeattr("PE"))
-
-    def hls_instance(self, weights: None = None) -> tuple[str, str, list, list]:
-        p = self.rtl_parameters()
-        args = [p["H"], p["W"], p["C"], p["PE"], p["DH"], p["DW"], self.hls_stream_widths()[0]]
-        return "bnf_long_short_shift.h", "bnf_long_short_shift", args, []
+    def hls(self, *params: np.ndarray) -> HLSInstance:
+        param_codes(params, 0, self.layer_name())
+        return HLSInstance("bnf_long_short_shift.h", "bnf_long_short_shift",
+                           {**self._parameters(), "TW": self.in_ports()[0].tdata_bits})
 
     def resources(self) -> dict[str, int]:
         pe = self.get_nodeattr("PE")
-        mem = memory_cost(pe, self.buffer_bits() // pe)
-        return {"lut": 80 + 4 * pe + mem["lut"], "ff": 80 + 2 * pe, "bram18": mem["bram18"], "dsp": 0}
+        mem = self.memory(pe, self.buffer_bits() // pe)
+        return {"lut": 80 + 4 * pe + mem["lut"], "ff": 80 + 2 * pe, "bram18": mem["bram18"], "uram": mem["uram"],
+                "dsp": 0}

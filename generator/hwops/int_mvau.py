@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
-from qonnx.core.datatype import DataType
 
-from bnnforge.generator.hwops.base import bits_for, hex_lines, memory_cost, pack_words
+from bnnforge.generator.hwops.base import HLSArray, HLSInstance, MemoryFile, RTLInstance, bits_for, param_codes
+from bnnforge.generator.hwops.memory import address_bits
 from bnnforge.generator.hwops.mvau import _MVAU
+from bnnforge.generator.hwops.ports import Port, pack_words
+from bnnforge.quant.errors import BnnforgeError
 from bnnforge.quant.fixed_point import np_round_shift
 
 # Register stages between an input word and its accumulator in bnf_int_mvau.v: weight
@@ -54,8 +57,8 @@ class IntMVAU(_MVAU):
         return np.clip(y, -lim, lim - 1)
 
     # ---- widths the RTL and HLS share ------------------------------------------------
-    def out_width(self) -> int:
-        return DataType[self.get_nodeattr("out_dtype")].bitwidth()
+    def in_elem_bits(self) -> int:
+        return self.get_nodeattr("in_bits")
 
     def acc_bits(self) -> int:
         """Accumulator width: MW products of the largest magnitudes the codes can take."""
@@ -88,7 +91,9 @@ class IntMVAU(_MVAU):
         """One memory of PE*SIMD weights a word (a single fold: constants in logic)."""
         pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
         depth = self.weight_folds()
-        return memory_cost(pe * simd * self.get_nodeattr("w_bits"), depth) if depth > 1 else {"lut": 0, "bram18": 0}
+        if depth == 1:
+            return {"lut": 0, "bram18": 0, "uram": 0}
+        return self.memory(pe * simd * self.get_nodeattr("w_bits"), depth)
 
     def latency(self) -> int:
         # the last input word of the first vector, then the pipeline and the output register
@@ -111,28 +116,25 @@ class IntMVAU(_MVAU):
         product = ib * max(1, wb.bit_length()) if po2 else ib * wb
         lut = (0 if dsp else pe * simd * product) + pe * (simd - 1) * acc + pe * acc + mem["lut"]
         # the input vector kept for the output folds (LUTRAM, SF words)
-        lut += memory_cost(simd * ib, sf)["lut"] if nf > 1 else 0
+        lut += self.memory(simd * ib, sf)["lut"] if nf > 1 else 0
         # input, accumulator and output registers, fold counters and pipeline flags; the
         # weight register is the block RAM's own output register when there is one
-        ff = simd * ib + pe * acc + pe * ow + 2 * max(1, (nf * sf - 1).bit_length()) + 8
+        ff = simd * ib + pe * acc + pe * ow + 2 * address_bits(nf * sf) + 8
         ff += 0 if mem["bram18"] else pe * simd * wb
         ff += 0 if dsp else pe * simd * (ib + wb)  # product registers outside DSPs
         if self.get_nodeattr("mode") == "requant":
             # per lane: bias add, rounding increment, two saturation compares and the output
             # mux over the requantizer's sum width (~4 LUT a bit); biases in LUTs (async read)
             lut += pe * 4 * self._sum_bits() + pe * self.bias_bits() * math.ceil(nf / 64)
-            ff += max(1, (nf - 1).bit_length())
-        return {"lut": lut, "ff": ff, "bram18": mem["bram18"], "dsp": dsp}
+            ff += address_bits(nf)
+        return {"lut": lut, "ff": ff, "bram18": mem["bram18"], "uram": mem["uram"], "dsp": dsp}
 
     # ---- RTL emitter (hw/rtl/bnf_int_mvau.v) ------------------------------------------
-    rtl_top = "bnf_int_mvau"
-    rtl_files = ("bnf_round_shift.v", "bnf_int_mvau.v")
-
-    def rtl_parameters(self) -> dict[str, int]:
+    def _rtl_parameters(self) -> dict[str, int]:
         requant = self.get_nodeattr("mode") == "requant"
         d = self._shift() if requant else 0
         if requant and self.get_nodeattr("out_bits") > self.out_width():
-            raise ValueError(f"IntMVAU: out_bits {self.get_nodeattr('out_bits')} wider than out_dtype")
+            raise BnnforgeError(f"{self.layer_name()}: out_bits {self.get_nodeattr('out_bits')} wider than out_dtype")
         return {"MW": self.get_nodeattr("MW"), "MH": self.get_nodeattr("MH"), "PE": self.get_nodeattr("PE"),
                 "SIMD": self.get_nodeattr("SIMD"), "IN_W": self.get_nodeattr("in_bits"),
                 "WEIGHT_BRAM": int(self._weight_memory()["bram18"] > 0),
@@ -142,13 +144,22 @@ class IntMVAU(_MVAU):
                 "SAT_W": self.get_nodeattr("out_bits") if requant else self.out_width(),
                 "BIAS_W": self.bias_bits() if requant else 1}
 
+    def _params(self, params: tuple) -> tuple[np.ndarray, np.ndarray | None]:
+        n = 2 if self.get_nodeattr("mode") == "requant" else 1
+        codes = param_codes(params, n, self.layer_name())
+        return codes[0], codes[1] if n == 2 else None
+
+    def ports(self) -> list[Port]:
+        x, y = super().ports()
+        return [replace(x, signed=bool(self.get_nodeattr("in_signed"))), y]
+
     def _weight_words(self, w: np.ndarray) -> list[int]:
         """NF*SF words (fold nf, then sf) of PE lanes of SIMD signed w_bits weights."""
         mh, mw = self.get_nodeattr("MH"), self.get_nodeattr("MW")
         pe, simd, wb = self.get_nodeattr("PE"), self.get_nodeattr("SIMD"), self.get_nodeattr("w_bits")
         w = np.asarray(w, np.int64).reshape(mh, mw)
         if w.min() < -(1 << (wb - 1)) or w.max() >= 1 << (wb - 1):
-            raise ValueError(f"IntMVAU: weights {w.min()}..{w.max()} do not fit signed w_bits={wb}")
+            raise BnnforgeError(f"{self.layer_name()}: weights {w.min()}..{w.max()} do not fit signed w_bits={wb}")
         words = w.reshape(mh // pe, pe, mw // simd, simd).transpose(0, 2, 1, 3).reshape(-1, pe * simd)
         return pack_words(words, wb)
 
@@ -159,33 +170,25 @@ class IntMVAU(_MVAU):
         b = np.clip(np.asarray(bias, np.int64).reshape(-1), -lim, lim)
         return pack_words(b.reshape(-1, self.get_nodeattr("PE")), bb)
 
-    def rtl_memories(self, w: np.ndarray, bias: np.ndarray | None = None) -> dict[str, str]:
-        """$readmemh files for bnf_int_mvau: weights, and the biases in mode "requant"."""
-        pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
-        mems = {"WEIGHT_FILE": hex_lines(self._weight_words(w), pe * simd * self.get_nodeattr("w_bits"))}
-        if self.get_nodeattr("mode") == "requant":
-            mems["BIAS_FILE"] = hex_lines(self._bias_words(bias), pe * self.bias_bits())
-        return mems
+    def rtl(self, *params: np.ndarray) -> RTLInstance:
+        """bnf_int_mvau with its weights, and the biases in mode "requant", as $readmemh files."""
+        w, bias = self._params(params)
+        p = self._rtl_parameters()
+        mems = {"WEIGHT_FILE": MemoryFile(tuple(self._weight_words(w)), p["PE"] * p["SIMD"] * p["W_W"])}
+        if p["REQUANT"]:
+            mems["BIAS_FILE"] = MemoryFile(tuple(self._bias_words(bias)), p["PE"] * p["BIAS_W"])
+        return RTLInstance("bnf_int_mvau", ("bnf_round_shift.v", "bnf_int_mvau.v"), {**p, **mems})
 
     # ---- HLS emitter (hw/hls/bnf_int_mvau.h), same words as the RTL -------------------
-    def hls_stream_widths(self) -> tuple[int, int]:
-        from bnnforge.generator.hls import tw
-
-        return (tw(self.get_nodeattr("SIMD") * self.get_nodeattr("in_bits")),
-                tw(self.get_nodeattr("PE") * self.out_width()))
-
-    def hls_instance(self, w: np.ndarray, bias: np.ndarray | None = None) -> tuple[str, str, list, list]:
-        p = self.rtl_parameters()
-        args = [*(p[k] for k in ("MW", "MH", "PE", "SIMD", "IN_W", "IN_SIGNED", "W_W", "ACC_W", "OUT_W")), self.pixels()]
-        arrays = [(f"ap_uint<{p['PE'] * p['SIMD'] * p['W_W']}>", "weights", self._weight_words(w))]
+    def hls(self, *params: np.ndarray) -> HLSInstance:
+        w, bias = self._params(params)
+        p = self._rtl_parameters()
+        config = {k: p[k] for k in ("MW", "MH", "PE", "SIMD", "IN_W", "IN_SIGNED", "W_W", "ACC_W", "OUT_W")}
+        config["PIXELS"] = self.pixels()
+        arrays = [HLSArray(f"ap_uint<{p['PE'] * p['SIMD'] * p['W_W']}>", "weights", tuple(self._weight_words(w)))]
         if p["REQUANT"]:
-            args += [p["RSHIFT"], p["LSHIFT"], p["SAT_W"], p["BIAS_W"]]
-            arrays.append((f"ap_uint<{p['PE'] * p['BIAS_W']}>", "biases", self._bias_words(bias)))
-        args += list(self.hls_stream_widths())
-        return "bnf_int_mvau.h", "bnf_int_mvau_requant" if p["REQUANT"] else "bnf_int_mvau_acc", args, arrays
-
-    def in_words(self, x: np.ndarray) -> list[int]:
-        return pack_words(x.reshape(-1, self.get_nodeattr("SIMD")), self.get_nodeattr("in_bits"))
-
-    def out_words(self, y: np.ndarray) -> list[int]:
-        return pack_words(y.reshape(-1, self.get_nodeattr("PE")), self.out_width())
+            config.update({k: p[k] for k in ("RSHIFT", "LSHIFT", "SAT_W", "BIAS_W")})
+            arrays.append(HLSArray(f"ap_uint<{p['PE'] * p['BIAS_W']}>", "biases", tuple(self._bias_words(bias))))
+        config.update(self.stream_config())
+        return HLSInstance("bnf_int_mvau.h", "bnf_int_mvau_requant" if p["REQUANT"] else "bnf_int_mvau_acc", config,
+                           tuple(arrays))

@@ -11,12 +11,11 @@ from __future__ import annotations
 import numpy as np
 from qonnx.core.datatype import DataType
 
-from bnnforge.generator.hwops.base import HWOp, bits_for, bram18, divisors, hex_lines, memory_cost, pack_words
-
-
-def _index_bits(depth: int) -> int:
-    """Address width of a memory of `depth` words, as the RTL declares it."""
-    return max(1, (depth - 1).bit_length())
+from bnnforge.generator.hwops.base import (HLSArray, HLSInstance, HWOp, Literal, MemoryFile, RTLInstance, bits_for,
+                                           divisors, param_codes)
+from bnnforge.generator.hwops.memory import address_bits as _index_bits
+from bnnforge.generator.hwops.ports import Port, in_port, out_port, pack_words
+from bnnforge.quant.errors import BnnforgeError
 
 
 # ---- LUT costs of the binary MVAU's parts, as Yosys synth_xilinx (xc7) maps them ---------
@@ -52,23 +51,9 @@ def xnor_popcount_luts(n: int) -> float:
     return cells + 2 * popcount_luts(triples) + bits_for(0, n)
 
 
-# Yosys maps a read-only memory into LUTs (a LUT6 per bit per 64 addresses) unless it holds
-# more bits than this per RAMB18 it would take: 64 x 144 and 128 x 144 stayed in LUTs,
-# 64 x 288 and 64 x 1024 went to block RAM (a registered read).
-ROM_BITS_PER_BRAM18 = 6144
 # The bias table (corrections - MW) has few distinct values, mostly equal high bits: Yosys
 # maps it into about half the LUTs of a random ROM.
 BIAS_ROM_FACTOR = 0.5
-
-
-def rom_cost(width: int, depth: int) -> dict[str, int]:
-    """Resources of a width x depth ROM (weights, biases) as bnf_binary_mvau_rom maps."""
-    if width * depth == 0 or depth == 1:
-        return {"lut": 0, "bram18": 0}  # a single word is constants
-    if width * depth <= ROM_BITS_PER_BRAM18 * bram18(width, depth):
-        # a mux tree over the whole address space: 144 words cost as much as 256
-        return {"lut": width * max(1, (1 << _index_bits(depth)) // 64), "bram18": 0}
-    return {"lut": 0, "bram18": bram18(width, depth)}
 
 
 def padded_positions(ifm: tuple[int, int], k: int, stride: int, pad: int) -> np.ndarray:
@@ -104,17 +89,17 @@ class _MVAU(HWOp):
     def cycles(self) -> int:
         return self.pixels() * self.weight_folds()
 
-    def latency(self) -> int:
-        # the first output word leaves once the first vector's MW/SIMD input words are in
-        return self.get_nodeattr("MW") // self.get_nodeattr("SIMD")
+    def in_elem_bits(self) -> int:
+        """Bits of one input element."""
+        return 1
 
-    def weight_memory(self, bits_per_weight: int) -> dict[str, int]:
-        """Per-lane weight memories; a single fold means constant weights in logic."""
-        depth = self.weight_folds()
-        if depth == 1:
-            return {"lut": 0, "bram18": 0}
-        one = memory_cost(self.get_nodeattr("SIMD") * bits_per_weight, depth)
-        return {k: v * self.get_nodeattr("PE") for k, v in one.items()}
+    def out_width(self) -> int:
+        return self.out_bits()
+
+    def ports(self) -> list[Port]:
+        # one input vector per output pixel arrives in MW/SIMD words; outputs leave PE at a time
+        return [Port(in_port(0), "in", self.get_nodeattr("SIMD"), self.in_elem_bits(), self.in_elem_bits() > 1),
+                Port(out_port(0), "out", self.get_nodeattr("PE"), self.out_width(), self.out_width() > 1)]
 
 
 class BinaryMVAU(_MVAU):
@@ -146,6 +131,9 @@ class BinaryMVAU(_MVAU):
             "ifm_dim": ("ints", False, [1, 1]),
             # 1: a third input t [MH] of thresholds, output bits dot >= t (out_dtype BINARY)
             "thresholds": ("i", False, 0),
+            # "const": weights and corrections as constants in logic (bnf_binary_mvau_const),
+            # chosen by the folding when it unrolls the unit fully (derive_form)
+            "mem_mode": ("s", False, "stream", {"stream", "const"}),
         }
 
     def fold_params(self) -> dict[str, list[int]]:
@@ -180,10 +168,20 @@ class BinaryMVAU(_MVAU):
         return dot
 
     # ---- folding forms ----------------------------------------------------------------
-    def is_const(self) -> bool:
-        """Fully unrolled (one fold): weights as constants in logic, bnf_binary_mvau_const."""
+    def derive_form(self) -> None:
         pe, simd, mh, mw = (self.get_nodeattr(a) for a in ("PE", "SIMD", "MH", "MW"))
-        return pe == mh and simd == mw and self.get_nodeattr("groups") == 1
+        full = pe == mh and simd == mw and self.get_nodeattr("groups") == 1
+        self.set_nodeattr("mem_mode", "const" if full else "stream")
+
+    def is_const(self) -> bool:
+        """Weights as constants in logic (mem_mode "const"): one vector per cycle."""
+        if self.get_nodeattr("mem_mode") != "const":
+            return False
+        pe, simd, mh, mw = (self.get_nodeattr(a) for a in ("PE", "SIMD", "MH", "MW"))
+        if (pe, simd, self.get_nodeattr("groups")) != (mh, mw, 1):
+            raise BnnforgeError(f"{self.layer_name()}: mem_mode const needs PE = MH, SIMD = MW and no groups "
+                                f"(PE={pe}, SIMD={simd}, MH={mh}, MW={mw})")
+        return True
 
     def latency(self) -> int:
         sf, g = self.get_nodeattr("MW") // self.get_nodeattr("SIMD"), self.get_nodeattr("groups")
@@ -194,17 +192,9 @@ class BinaryMVAU(_MVAU):
         return sf if g == 1 else (g + 1) * sf
 
     # ---- RTL emitter (hw/rtl/bnf_binary_mvau.v, bnf_binary_mvau_const.v) ---------------
-    @property
-    def rtl_top(self) -> str:
-        return "bnf_binary_mvau_const" if self.is_const() else "bnf_binary_mvau"
-
-    @property
-    def rtl_files(self) -> tuple[str, ...]:
-        return ("bnf_count6.v", "bnf_popcount.v", f"{self.rtl_top}.v")
-
     def out_width(self) -> int:
         """Bits of one output element: 1 with fused thresholds, else the dot's."""
-        return 1 if self.get_nodeattr("thresholds") else DataType[self.get_nodeattr("out_dtype")].bitwidth()
+        return 1 if self.get_nodeattr("thresholds") else self.out_bits()
 
     def dot_width(self) -> int:
         """Signed width of the dots inside the unit (OUT_W of the RTL)."""
@@ -273,73 +263,80 @@ class BinaryMVAU(_MVAU):
         return {"WEIGHT_FILE": pack_words(words, 1), "BIAS_FILE": pack_words(bias.reshape(-1, pe), self.acc_width()),
                 "ROWCLS_FILE": [r * len(cpat) * nf for r in rows], "COLCLS_FILE": [c * nf for c in cols]}
 
-    def rtl_memories(self, w: np.ndarray, t: np.ndarray | None = None) -> dict[str, str]:
-        """Parameters from the weight bits [MH, MW] (and thresholds [MH]): $readmemh files
-        for bnf_binary_mvau; for bnf_binary_mvau_const Verilog literals (sized hex numbers,
-        recognizable by their "'"), since constants in logic must be known at elaboration."""
+    def _check(self) -> None:
+        mh, mw, g, k = (self.get_nodeattr(a) for a in ("MH", "MW", "groups", "kernel"))
+        pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
+        if self.dot_width() < bits_for(-mw, mw):
+            raise BnnforgeError(f"{self.layer_name()}: out_dtype {self.get_nodeattr('out_dtype')} cannot hold dots "
+                                f"of MW={mw}")
+        if self.get_nodeattr("thresholds") and self.get_nodeattr("out_dtype") != "BINARY":
+            raise BnnforgeError(f"{self.layer_name()}: fused thresholds output BINARY")
+        if g > 1 and ((mh // g) % pe or (mw // (k * k)) % simd):
+            raise BnnforgeError(f"{self.layer_name()}: grouped folding needs PE | MH/groups and SIMD | Cin/groups "
+                                f"(PE={pe}, SIMD={simd}, MH={mh}, MW={mw}, groups={g})")
+
+    def _common(self) -> dict[str, int]:
+        self._check()
+        _, _, rpat, cpat = self.border_classes()
+        oh, ow = self.out_shape()[1:3]
+        return {"MW": self.get_nodeattr("MW"), "MH": self.get_nodeattr("MH"), "OUT_W": self.dot_width(), "OH": oh,
+                "OW": ow, "NROWCLS": len(rpat), "NCOLCLS": len(cpat), "THRESH": self.get_nodeattr("thresholds")}
+
+    def _kk(self) -> int:
+        """Taps per input word group of the grouped form (1 ungrouped)."""
+        return self.get_nodeattr("kernel") ** 2 if self.get_nodeattr("groups") > 1 else 1
+
+    def rtl(self, *params: np.ndarray) -> RTLInstance:
+        """From the weight bits [MH, MW] (and thresholds [MH]): $readmemh memories for
+        bnf_binary_mvau; literals for bnf_binary_mvau_const, whose constants in logic must be
+        known at elaboration."""
+        w, t = self._params(params)
+        common = self._common()
+        files = ("bnf_count6.v", "bnf_popcount.v")
         if self.is_const():
-            return self._const_literals(w, t)
+            rows, cols, _, cpat = self.border_classes()
+            bias = self._biases(w, t)
+            clw = _index_bits(len(bias))
+            return RTLInstance("bnf_binary_mvau_const", (*files, "bnf_binary_mvau_const.v"), {
+                **common, "WEIGHTS": Literal.of(np.asarray(w, np.int64).reshape(-1), 1),
+                "BIAS": Literal.of(bias.reshape(-1), self.acc_width()),
+                "ROWCLS": Literal.of(np.array([r * len(cpat) for r in rows]), clw),
+                "COLCLS": Literal.of(np.array(cols), clw)})
         mems = self._memory_words(w, t)
         pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
         index_bits = _index_bits(len(mems["BIAS_FILE"]))  # border classes x NF
         widths = {"WEIGHT_FILE": pe * simd, "BIAS_FILE": pe * self.acc_width(), "ROWCLS_FILE": index_bits,
                   "COLCLS_FILE": index_bits}
-        return {k: hex_lines(v, widths[k]) for k, v in mems.items()}
+        return RTLInstance("bnf_binary_mvau", (*files, "bnf_binary_mvau.v"), {
+            **common, "PE": pe, "SIMD": simd, "G": self.get_nodeattr("groups"), "KK": self._kk(),
+            **{k: MemoryFile(tuple(v), widths[k]) for k, v in mems.items()}})
 
-    def _const_literals(self, w: np.ndarray, t: np.ndarray | None) -> dict[str, str]:
-        rows, cols, _, cpat = self.border_classes()
-        bias = self._biases(w, t)
-        clw = _index_bits(len(bias))
-        return {"WEIGHTS": _literal(np.asarray(w, np.int64).reshape(-1), 1),
-                "BIAS": _literal(bias.reshape(-1), self.acc_width()),
-                "ROWCLS": _literal(np.array([r * len(cpat) for r in rows]), clw),
-                "COLCLS": _literal(np.array(cols), clw)}
-
-    def rtl_parameters(self) -> dict[str, int]:
-        mh, mw, g, k = (self.get_nodeattr(a) for a in ("MH", "MW", "groups", "kernel"))
-        pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
-        if self.dot_width() < bits_for(-mw, mw):
-            raise ValueError(f"BinaryMVAU: out_dtype {self.get_nodeattr('out_dtype')} cannot hold dots of MW={mw}")
-        if self.get_nodeattr("thresholds") and self.get_nodeattr("out_dtype") != "BINARY":
-            raise ValueError("BinaryMVAU: fused thresholds output BINARY")
-        if g > 1 and ((mh // g) % pe or (mw // (k * k)) % simd):
-            raise ValueError(f"BinaryMVAU: grouped folding needs PE | MH/groups and SIMD | Cin/groups "
-                             f"(PE={pe}, SIMD={simd}, MH={mh}, MW={mw}, groups={g})")
-        _, _, rpat, cpat = self.border_classes()
-        oh, ow = self.out_shape()[1:3]
-        common = {"MW": mw, "MH": mh, "OUT_W": self.dot_width(), "OH": oh, "OW": ow, "NROWCLS": len(rpat),
-                  "NCOLCLS": len(cpat), "THRESH": self.get_nodeattr("thresholds")}
-        if self.is_const():
-            return common
-        return {**common, "PE": pe, "SIMD": simd, "G": g, "KK": k * k if g > 1 else 1}
+    def _params(self, params: tuple) -> tuple[np.ndarray, np.ndarray | None]:
+        n = 1 + self.get_nodeattr("thresholds")
+        codes = param_codes(params, n, self.layer_name())
+        return codes[0], codes[1] if n == 2 else None
 
     # ---- HLS emitter (hw/hls/bnf_binary_mvau.h), same words as the streamed RTL ------
-    def hls_stream_widths(self) -> tuple[int, int]:
-        from bnnforge.generator.hls import tw
-
-        return tw(self.get_nodeattr("SIMD")), tw(self.get_nodeattr("PE") * self.out_width())
-
-    def hls_instance(self, w: np.ndarray | tuple, t: np.ndarray | None = None) -> tuple[str, str, list, list]:
+    def hls(self, *params: np.ndarray) -> HLSInstance:
+        # the fully unrolled form needs no template of its own: its one-word weight array is
+        # a constant HLS folds into logic
+        w, t = self._params(params)
+        self._check()
         mems = self._memory_words(w, t)
-        p = {**self.rtl_parameters(), "PE": self.get_nodeattr("PE"), "SIMD": self.get_nodeattr("SIMD")}
-        g = self.get_nodeattr("groups")
-        args = [p["MW"], p["MH"], p["PE"], p["SIMD"], p["OUT_W"], p["OH"], p["OW"], p["NROWCLS"] * p["NCOLCLS"], g,
-                self.get_nodeattr("kernel") ** 2 if g > 1 else 1, p["THRESH"], *self.hls_stream_widths()]
-        arrays = [(f"ap_uint<{p['PE'] * p['SIMD']}>", "weights", mems["WEIGHT_FILE"]),
-                  (f"ap_uint<{p['PE'] * self.acc_width()}>", "bias", mems["BIAS_FILE"]),
-                  ("ap_uint<16>", "rowbase", mems["ROWCLS_FILE"]), ("ap_uint<16>", "colbase", mems["COLCLS_FILE"])]
-        return "bnf_binary_mvau.h", "bnf_binary_mvau", args, arrays
-
-    def in_words(self, x: np.ndarray) -> list[int]:
-        simd = self.get_nodeattr("SIMD")
-        return pack_words(x.reshape(-1, simd), 1)
-
-    def out_words(self, y: np.ndarray) -> list[int]:
-        return pack_words(y.reshape(-1, self.get_nodeattr("PE")), self.out_width())
+        c = self._common()
+        pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
+        config = {"MW": c["MW"], "MH": c["MH"], "PE": pe, "SIMD": simd, "OUT_W": c["OUT_W"], "OH": c["OH"],
+                  "OW": c["OW"], "NCLS": c["NROWCLS"] * c["NCOLCLS"], "G": self.get_nodeattr("groups"),
+                  "KK": self._kk(), "THRESH": c["THRESH"], **self.stream_config()}
+        arrays = (HLSArray(f"ap_uint<{pe * simd}>", "weights", tuple(mems["WEIGHT_FILE"])),
+                  HLSArray(f"ap_uint<{pe * self.acc_width()}>", "bias", tuple(mems["BIAS_FILE"])),
+                  HLSArray("ap_uint<16>", "rowbase", tuple(mems["ROWCLS_FILE"])),
+                  HLSArray("ap_uint<16>", "colbase", tuple(mems["COLCLS_FILE"])))
+        return HLSInstance("bnf_binary_mvau.h", "bnf_binary_mvau", config, arrays)
 
     def resources(self) -> dict[str, int]:
         """Part by part as Yosys synth_xilinx maps the RTL (popcount_luts, xnor_popcount_luts,
-        rom_cost; checked against synthesized streamed, grouped, thresholded and constant-
+        memory.memory_cost; checked against synthesized streamed, grouped, thresholded and constant-
         weight configs within about 10%): PE lanes of XNOR-popcount plus one accumulator
         adder, the weight ROM, the bias table and its border-class address, the input buffer
         and the counters; or, fully unrolled, one constant-weight popcount per output."""
@@ -359,8 +356,8 @@ class BinaryMVAU(_MVAU):
             lut = mh * (popcount_luts(mw) + acc * (2 if ncls > 1 else 1)) + xy + 2 * _index_bits(ncls)
             return {"lut": lut, "ff": mh * ew + xy + 1, "bram18": 0, "dsp": 0}
         lut = pe * (xnor_popcount_luts(simd) + acc)  # lanes: popcount, accumulator adder with its start mux
-        wmem = rom_cost(pe * simd, nf * sf)
-        bmem = rom_cost(pe * acc, ncls * nf) if varying_bias else {"lut": 0, "bram18": 0}
+        wmem = self.memory(pe * simd, nf * sf, "rom")
+        bmem = self.memory(pe * acc, ncls * nf, "rom") if varying_bias else {"lut": 0, "bram18": 0, "uram": 0}
         ca = _index_bits(ncls * nf)
         if ncls > 1:  # border-class bases (small ROMs over the pixel counters) and their sum
             lut += 2 * ca + ca * (-(-oh // 64) + -(-ow // 64))
@@ -368,15 +365,11 @@ class BinaryMVAU(_MVAU):
         lut += wmem["lut"] + BIAS_ROM_FACTOR * bmem["lut"] + counters + 4
         ff = pe * (acc + ew + simd) + counters + 2  # accumulators, output word, weight word
         if g == 1:
-            lut += memory_cost(simd, sf)["lut"] if nf > 1 else 0  # input words kept for later folds
+            lut += self.memory(simd, sf)["lut"] if nf > 1 else 0  # input words kept for later folds
         else:  # double-buffered vectors (2 x 2**LW words) and the group address counters
             lw = _index_bits(g * sf)
-            lut += memory_cost(simd, 2 << lw)["lut"] + 3 * lw
+            lut += self.memory(simd, 2 << lw)["lut"] + 3 * lw
             ff += 3 * lw + 8
-        return {"lut": lut, "ff": ff, "bram18": wmem["bram18"] + bmem["bram18"], "dsp": 0}
+        return {"lut": lut, "ff": ff, "bram18": wmem["bram18"] + bmem["bram18"], "uram": wmem["uram"] + bmem["uram"],
+                "dsp": 0}
 
-
-def _literal(values: np.ndarray, bits: int) -> str:
-    """A sized Verilog hex literal of `values` packed `bits` each, element 0 lowest."""
-    word = pack_words(np.asarray(values, np.int64).reshape(1, -1), bits)[0]
-    return f"{len(values) * bits}'h{word:x}"

@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 
-from bnnforge.generator.hwops.add import lutram_lut, round_lane_lut
-from bnnforge.generator.hwops.base import ElementwiseOp, bits_for
+from bnnforge.generator.hwops.add import round_lane_lut
+from bnnforge.generator.hwops.base import ElementwiseOp, HLSInstance, RTLInstance, param_codes
+from bnnforge.generator.hwops.memory import address_bits, clog2
 from bnnforge.quant.fixed_point import np_round_half_even_div
 
 
@@ -26,7 +27,7 @@ def recip_constants(d: int, in_bits: int) -> dict[str, int]:
     """Constants of the reciprocal divider in hw/rtl/bnf_avg_pool.v (g_recip) and
     hw/hls/bnf_avg_pool.h for a window of d codes of in_bits bits: sum width AW, shift KS,
     multiplier M = ceil(2**KS / d) (AW + 2 bits)."""
-    ld = (d - 1).bit_length()  # clog2
+    ld = clog2(d)
     aw = in_bits + ld
     ks = aw + ld + 1
     m = -(-(1 << ks) // d)
@@ -61,8 +62,7 @@ class AvgPool(ElementwiseOp):
     the word completing its window arrives, and never stalls the input otherwise."""
 
     def get_nodeattr_types(self) -> dict:
-        return {**super().get_nodeattr_types(), "kernel": ("i", False, 2), "ifm_dim": ("ints", True, [1, 1]),
-                "in_bits": ("i", False, 16)}
+        return {**super().get_nodeattr_types(), "kernel": ("i", False, 2), "ifm_dim": ("ints", True, [1, 1])}
 
     def golden(self, x: np.ndarray) -> np.ndarray:
         return self.saturate(avg_pool(x, self.get_nodeattr("kernel")))
@@ -87,7 +87,7 @@ class AvgPool(ElementwiseOp):
         # fitted to Yosys synth_xilinx -flatten within a few LUTs per lane
         kh, kw = self.window()
         d, ib, ob = kh * kw, self.get_nodeattr("in_bits"), self.out_bits()
-        aw = ib + (d - 1).bit_length()
+        aw = ib + clog2(d)
         # accumulate (the restart mux folds into the adder's LUTs), window-sum and output
         # registers, the rounded division
         ff = aw + ob
@@ -106,29 +106,29 @@ class AvgPool(ElementwiseOp):
         h, w = self.get_nodeattr("ifm_dim")
         kh, kw = self.window()
         cf = self.channels() // pe
-        aw = self.get_nodeattr("in_bits") + (kh * kw - 1).bit_length()
+        aw = self.get_nodeattr("in_bits") + clog2(kh * kw)
         # partial window sums of one output row, read-modify-write: asynchronous read, LUTRAM
-        out["lut"] += lutram_lut(pe * aw, w // kw * cf)
+        out["lut"] += self.memory(pe * aw, w // kw * cf, "async")["lut"]
         # counters: channel fold, x, y, window position, buffer row address; two valid bits
-        cnt = sum(bits_for(0, max(1, v - 1)) for v in (cf, w, h, kw, kh, w // kw * cf))
+        cnt = sum(address_bits(v) for v in (cf, w, h, kw, kh, w // kw * cf))
         out["lut"] += math.ceil(1.2 * cnt) + 4
         out["ff"] += cnt + 2
-        out["bram18"] = 0
+        out["bram18"] = out["uram"] = 0
         return out
 
     # ---- RTL and HLS emitters (bnf_avg_pool.v / .h) -------------------------------------
-    rtl_top = "bnf_avg_pool"
-    rtl_files = ("bnf_round_shift.v", "bnf_avg_pool.v")
-
-    def rtl_parameters(self) -> dict[str, int]:
+    def _parameters(self) -> dict[str, int]:
         h, w = self.get_nodeattr("ifm_dim")
         kh, kw = self.window()
         return {"H": h, "W": w, "C": self.channels(), "PE": self.get_nodeattr("PE"),
                 "IN_W": self.get_nodeattr("in_bits"), "OUT_W": self.out_bits(), "KH": kh, "KW": kw}
 
-    def hls_instance(self, weights: None = None) -> tuple[str, str, list, list]:
-        p = self.rtl_parameters()
+    def rtl(self, *params: np.ndarray) -> RTLInstance:
+        param_codes(params, 0, self.layer_name())
+        return RTLInstance("bnf_avg_pool", ("bnf_round_shift.v", "bnf_avg_pool.v"), self._parameters())
+
+    def hls(self, *params: np.ndarray) -> HLSInstance:
+        param_codes(params, 0, self.layer_name())
         kh, kw = self.window()
-        ld = (kh * kw - 1).bit_length()
-        args = [p[n] for n in ("H", "W", "C", "PE", "IN_W", "OUT_W", "KH", "KW")]
-        return "bnf_avg_pool.h", "bnf_avg_pool", [*args, ld, *self.hls_stream_widths()], []
+        config = {**self._parameters(), "LD": clog2(kh * kw), **self.stream_config()}
+        return HLSInstance("bnf_avg_pool.h", "bnf_avg_pool", config)

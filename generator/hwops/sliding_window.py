@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from bnnforge.generator.hwops.base import HWOp, bits_for, memory_cost, pack_words
+from bnnforge.generator.hwops.base import HLSInstance, HWOp, RTLInstance, bits_for, param_codes
+from bnnforge.generator.hwops.ports import Port, in_port, out_port
 
 
 class SlidingWindow(HWOp):
@@ -38,8 +39,16 @@ class SlidingWindow(HWOp):
             "SIMD": ("i", False, 1),
         }
 
+    def fold_params(self) -> dict[str, list[int]]:
+        return {}  # the folding ties SIMD to the MVAU's (passes.folding)
+
     def folding(self) -> dict[str, int]:
         return {"SIMD": self.get_nodeattr("SIMD")}
+
+    def ports(self) -> list[Port]:
+        eb = self.get_nodeattr("elem_bits")
+        return [Port(in_port(0), "in", self.in_simd(), eb, eb > 1), Port(out_port(0), "out", self.get_nodeattr("SIMD"),
+                                                                           eb, eb > 1)]
 
     def in_simd(self) -> int:
         return math.gcd(self.get_nodeattr("SIMD"), self.get_nodeattr("channels"))
@@ -101,7 +110,7 @@ class SlidingWindow(HWOp):
         cg = self.get_nodeattr("channels") // self.in_simd()
         depth = self.buffer_rows() * w * cg
         lanes = self.lanes()
-        mem = memory_cost(self.in_simd() * bits, depth)
+        mem = self.memory(self.in_simd() * bits, depth)
         aw = bits_for(0, depth - 1)
         dw = bits_for(-h * w, (h + self.buffer_rows()) * w)
         # Fitted to Yosys synth_xilinx (xc7) of the RTL: pixel counts and bounds (dw bits),
@@ -111,32 +120,24 @@ class SlidingWindow(HWOp):
         out_ff = 0 if mem["bram18"] else self.in_simd() * bits
         lut = 4 * dw + 8 * aw + 10 + lanes * (2 * aw + 12 + mem["lut"])
         ff = 4 * dw + 4 * aw + 12 + lanes * (aw + 5 + out_ff)
-        return {"lut": lut, "ff": ff, "bram18": lanes * mem["bram18"], "dsp": 0}
+        return {"lut": lut, "ff": ff, "bram18": lanes * mem["bram18"], "uram": lanes * mem["uram"], "dsp": 0}
 
     # ---- RTL and HLS emitters (bnf_sliding_window.v / .h) ------------------------------
-    rtl_top = "bnf_sliding_window"
-    rtl_files = ("bnf_sliding_window.v",)
-
-    def rtl_parameters(self) -> dict[str, int]:
+    def _parameters(self) -> dict[str, int]:
         h, w = self.get_nodeattr("ifm_dim")
         return {"H": h, "W": w, "C": self.get_nodeattr("channels"), "K": self.get_nodeattr("kernel"),
                 "STRIDE": self.get_nodeattr("stride"), "PAD": self.get_nodeattr("pad"),
                 "PAD_VALUE": self.get_nodeattr("pad_value"), "EB": self.get_nodeattr("elem_bits"),
                 "SIMD": self.get_nodeattr("SIMD"), "G": self.in_simd(), "BUF": self.buffer_rows()}
 
-    def in_words(self, x: np.ndarray) -> list[int]:
-        return pack_words(np.asarray(x).reshape(-1, self.in_simd()), self.get_nodeattr("elem_bits"))
+    def rtl(self, *params: np.ndarray) -> RTLInstance:
+        param_codes(params, 0, self.layer_name())
+        return RTLInstance("bnf_sliding_window", ("bnf_sliding_window.v",), self._parameters())
 
-    def out_words(self, y: np.ndarray) -> list[int]:
-        return pack_words(np.asarray(y).reshape(-1, self.get_nodeattr("SIMD")), self.get_nodeattr("elem_bits"))
-
-    def hls_stream_widths(self) -> tuple[int, int]:
-        from bnnforge.generator.hls import tw
-
-        bits = self.get_nodeattr("elem_bits")
-        return tw(self.in_simd() * bits), tw(self.get_nodeattr("SIMD") * bits)
-
-    def hls_instance(self, weights: None = None) -> tuple[str, str, list, list]:
-        p = self.rtl_parameters()
-        args = [p[n] for n in ("H", "W", "C", "K", "STRIDE", "PAD", "PAD_VALUE", "EB", "SIMD", "G", "BUF")]
-        return "bnf_sliding_window.h", "bnf_sliding_window", [*args, *self.hls_stream_widths()], []
+    def hls(self, *params: np.ndarray) -> HLSInstance:
+        param_codes(params, 0, self.layer_name())
+        p = self._parameters()
+        p["S"], p["P"] = p.pop("STRIDE"), p.pop("PAD")  # the template's names
+        order = ("H", "W", "C", "K", "S", "P", "PAD_VALUE", "EB", "SIMD", "G", "BUF")
+        return HLSInstance("bnf_sliding_window.h", "bnf_sliding_window", {**{k: p[k] for k in order},
+                                                                          **self.stream_config()})

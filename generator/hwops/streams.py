@@ -12,7 +12,8 @@ from functools import reduce
 
 import numpy as np
 
-from bnnforge.generator.hwops.base import HWOp, bits_for, divisors, pack_words
+from bnnforge.generator.hwops.base import HLSInstance, HWOp, RTLInstance, bits_for, divisors, param_codes
+from bnnforge.generator.hwops.ports import Port, in_port, out_port
 from bnnforge.quant.errors import BnnforgeError
 
 # the RTL modules have this many stream ports on their variable side (Verilog has no
@@ -33,16 +34,20 @@ class _Plumbing(HWOp):
     def latency(self) -> int:
         return 1  # the output register
 
-    def word_bits(self) -> int:
-        return self.get_nodeattr("PE") * self.get_nodeattr("elem_bits")
+    def in_elements(self) -> list[int]:
+        """Elements per word of each input stream."""
+        return [self.get_nodeattr("PE")]
+
+    def outputs(self) -> int:
+        return 1
+
+    def ports(self) -> list[Port]:
+        eb, signed = self.get_nodeattr("elem_bits"), self.get_nodeattr("elem_bits") > 1
+        return [*(Port(in_port(i), "in", e, eb, signed) for i, e in enumerate(self.in_elements())),
+                *(Port(out_port(i), "out", self.get_nodeattr("PE"), eb, signed) for i in range(self.outputs()))]
 
     def tdata_bits(self) -> int:
-        from bnnforge.generator.hls import tw
-
-        return tw(self.word_bits())
-
-    def _pack(self, x: np.ndarray) -> list[int]:
-        return pack_words(np.asarray(x).reshape(-1, self.get_nodeattr("PE")), self.get_nodeattr("elem_bits"))
+        return self.out_ports()[0].tdata_bits
 
 
 class Duplicate(_Plumbing):
@@ -67,28 +72,17 @@ class Duplicate(_Plumbing):
         return {"lut": 3 + 2 * self.outputs(), "ff": self.tdata_bits() + self.outputs(), "bram18": 0, "dsp": 0}
 
     # ---- RTL and HLS emitters (bnf_duplicate.v, bnf_streams.h) ------------------------
-    rtl_top = "bnf_duplicate"
-    rtl_files = ("bnf_duplicate.v",)
+    def rtl(self, *params: np.ndarray) -> RTLInstance:
+        param_codes(params, 0, self.layer_name())
+        n = self.outputs()
+        # the module has MAX_STREAMS outputs: the unused ones are always ready
+        unused = tuple((f"{out_port(k)}_TREADY", "1'b1") for k in range(n, MAX_STREAMS))
+        return RTLInstance("bnf_duplicate", ("bnf_duplicate.v",), {"N": n, "W": self.out_ports()[0].word_bits}, unused)
 
-    def rtl_parameters(self) -> dict[str, int]:
-        return {"N": self.outputs(), "W": self.word_bits()}
-
-    def in_words(self, x: np.ndarray) -> list[int]:
-        return self._pack(x)
-
-    def out_words(self, y: np.ndarray | tuple[np.ndarray, ...]) -> dict[str, list[int]]:
-        """Words of every output port; `y` is the (common) output tensor or golden()'s tuple."""
-        from bnnforge.sim.ports import out_port
-
-        ys = y if isinstance(y, tuple) else (y,) * self.outputs()
-        return {out_port(i): self._pack(v) for i, v in enumerate(ys)}
-
-    def hls_stream_widths(self) -> tuple[list[int], list[int]]:
-        return [self.tdata_bits()], [self.tdata_bits()] * self.outputs()
-
-    def hls_instance(self) -> tuple[str, str, list, list]:
+    def hls(self, *params: np.ndarray) -> HLSInstance:
         # bnf_duplicate is overloaded on the number of output streams
-        return "bnf_streams.h", "bnf_duplicate", [self.cycles(), self.tdata_bits()], []
+        param_codes(params, 0, self.layer_name())
+        return HLSInstance("bnf_streams.h", "bnf_duplicate", {"WORDS": self.cycles(), "TW": self.tdata_bits()})
 
 
 class Concat(_Plumbing):
@@ -140,43 +134,28 @@ class Concat(_Plumbing):
         return self.channel_counts() if self.parallel() else [self.get_nodeattr("PE")] * len(self.onnx_node.input)
 
     # ---- RTL and HLS emitters (bnf_concat.v / bnf_concat_par.v, bnf_streams.h) ----------
-    @property
-    def rtl_top(self) -> str:
-        return "bnf_concat_par" if self.parallel() else "bnf_concat"
-
-    @property
-    def rtl_files(self) -> tuple[str, ...]:
-        return (f"{self.rtl_top}.v",)
-
-    def rtl_parameters(self) -> dict[str, int]:
-        counts = self.channel_counts() + [0] * (MAX_STREAMS - len(self.onnx_node.input))
+    def rtl(self, *params: np.ndarray) -> RTLInstance:
+        param_codes(params, 0, self.layer_name())
+        n = len(self.onnx_node.input)
+        counts = self.channel_counts() + [0] * (MAX_STREAMS - n)
         fold = {} if self.parallel() else {"PE": self.get_nodeattr("PE")}
-        return {"NI": len(self.onnx_node.input), **{f"C{i}": c for i, c in enumerate(counts)},
-                **fold, "EB": self.get_nodeattr("elem_bits")}
+        module = "bnf_concat_par" if self.parallel() else "bnf_concat"
+        # the module has MAX_STREAMS inputs: the unused ones carry no data
+        unused = () if self.parallel() else tuple((f"{in_port(k)}_{s}", "0") for k in range(n, MAX_STREAMS)
+                                                  for s in ("TDATA", "TVALID"))
+        return RTLInstance(module, (f"{module}.v",), {"NI": n, **{f"C{i}": c for i, c in enumerate(counts)}, **fold,
+                                                      "EB": self.get_nodeattr("elem_bits")}, unused)
 
-    def in_words(self, *xs: np.ndarray) -> dict[str, list[int]]:
-        from bnnforge.sim.ports import in_port
-
-        eb = self.get_nodeattr("elem_bits")
-        return {in_port(i): pack_words(np.asarray(x).reshape(-1, e), eb)
-                for i, (x, e) in enumerate(zip(xs, self.in_elements()))}
-
-    def out_words(self, y: np.ndarray) -> list[int]:
-        return self._pack(y)
-
-    def hls_stream_widths(self) -> tuple[list[int], list[int]]:
-        from bnnforge.generator.hls import tw
-
-        return [tw(e * self.get_nodeattr("elem_bits")) for e in self.in_elements()], [self.tdata_bits()]
-
-    def hls_instance(self) -> tuple[str, str, list, list]:
-        if self.parallel():  # bnf_concat_par<PIXELS, EB, C0, .., TW0, .., OUT_TW>
-            ins, (out,) = self.hls_stream_widths()
-            return "bnf_streams.h", "bnf_concat_par", [self.pixels(), self.get_nodeattr("elem_bits"),
-                                                        *self.channel_counts(), *ins, out], []
+    def hls(self, *params: np.ndarray) -> HLSInstance:
+        param_codes(params, 0, self.layer_name())
+        if self.parallel():  # bnf_concat_par<PIXELS, EB, C0.., TW0.., OUT_TW>
+            config = {"PIXELS": self.pixels(), "EB": self.get_nodeattr("elem_bits"),
+                      **{f"C{i}": c for i, c in enumerate(self.channel_counts())},
+                      **{f"TW{i}": p.tdata_bits for i, p in enumerate(self.in_ports())}, "OUT_TW": self.tdata_bits()}
+            return HLSInstance("bnf_streams.h", "bnf_concat_par", config)
         # bnf_concat is overloaded on the number of input streams: <PIXELS, F0, .., TW>
-        folds = [c // self.get_nodeattr("PE") for c in self.channel_counts()]
-        return "bnf_streams.h", "bnf_concat", [self.pixels(), *folds, self.tdata_bits()], []
+        folds = {f"F{i}": c // self.get_nodeattr("PE") for i, c in enumerate(self.channel_counts())}
+        return HLSInstance("bnf_streams.h", "bnf_concat", {"PIXELS": self.pixels(), **folds, "TW": self.tdata_bits()})
 
 
 class ChannelSlice(_Plumbing):
@@ -218,24 +197,15 @@ class ChannelSlice(_Plumbing):
         return {"lut": cw + 1, "ff": self.tdata_bits() + cw + 1, "bram18": 0, "dsp": 0}
 
     # ---- RTL and HLS emitters (bnf_channel_slice.v, bnf_streams.h) --------------------
-    rtl_top = "bnf_channel_slice"
-    rtl_files = ("bnf_channel_slice.v",)
+    def rtl(self, *params: np.ndarray) -> RTLInstance:
+        param_codes(params, 0, self.layer_name())
+        return RTLInstance("bnf_channel_slice", ("bnf_channel_slice.v",), {
+            "CIN": self.input_channels(exact=True), "START": self.get_nodeattr("start"), "END": self.get_nodeattr("end"),
+            "PE": self.get_nodeattr("PE"), "EB": self.get_nodeattr("elem_bits")})
 
-    def rtl_parameters(self) -> dict[str, int]:
-        return {"CIN": self.input_channels(exact=True), "START": self.get_nodeattr("start"),
-                "END": self.get_nodeattr("end"), "PE": self.get_nodeattr("PE"), "EB": self.get_nodeattr("elem_bits")}
-
-    def in_words(self, x: np.ndarray) -> list[int]:
-        return self._pack(x)
-
-    def out_words(self, y: np.ndarray) -> list[int]:
-        return self._pack(y)
-
-    def hls_stream_widths(self) -> tuple[int, int]:
-        return self.tdata_bits(), self.tdata_bits()
-
-    def hls_instance(self) -> tuple[str, str, list, list]:
+    def hls(self, *params: np.ndarray) -> HLSInstance:
+        param_codes(params, 0, self.layer_name())
         pe = self.get_nodeattr("PE")
-        args = [self.pixels(), self.input_channels(exact=True) // pe, self.get_nodeattr("start") // pe,
-                self.get_nodeattr("end") // pe, self.tdata_bits()]
-        return "bnf_streams.h", "bnf_channel_slice", args, []
+        return HLSInstance("bnf_streams.h", "bnf_channel_slice", {
+            "PIXELS": self.pixels(), "CF": self.input_channels(exact=True) // pe, "FIRST": self.get_nodeattr("start") // pe,
+            "END": self.get_nodeattr("end") // pe, "TW": self.tdata_bits()})

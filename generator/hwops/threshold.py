@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from bnnforge.generator.hwops.base import ElementwiseOp, bits_for, hex_lines, memory_cost, pack_words
+from bnnforge.generator.hwops.base import (ElementwiseOp, HLSArray, HLSInstance, MemoryFile, RTLInstance, bits_for,
+                                           param_codes)
+from bnnforge.generator.hwops.ports import Port, in_port, out_port, pack_words
 
 
 class Thresholding(ElementwiseOp):
@@ -12,9 +14,6 @@ class Thresholding(ElementwiseOp):
 
     Inputs: x codes, initializer t [C] integer thresholds on x's grid.
     """
-
-    def get_nodeattr_types(self) -> dict:
-        return {**super().get_nodeattr_types(), "in_bits": ("i", False, 16)}
 
     def golden(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
         return (x >= t).astype(np.int64)
@@ -29,37 +28,24 @@ class Thresholding(ElementwiseOp):
         return 1  # one register slice
 
     # ---- RTL and HLS emitters (bnf_thresholding.v / .h) ------------------------------
-    rtl_top = "bnf_thresholding"
-    rtl_files = ("bnf_thresholding.v",)
-
-    def _threshold_words(self, t: np.ndarray) -> list[int]:
+    def _threshold_words(self, params: tuple) -> list[int]:
+        (t,) = param_codes(params, 1, self.layer_name())
         ib, pe = self.get_nodeattr("in_bits"), self.get_nodeattr("PE")
         # a threshold beyond the input range behaves like the range's end + 1 or its start
-        t = np.clip(np.asarray(t, np.int64), -(1 << (ib - 1)), 1 << (ib - 1))
+        t = np.clip(t, -(1 << (ib - 1)), 1 << (ib - 1))
         return pack_words(t.reshape(-1, pe), ib + 1)
 
-    def rtl_memories(self, t: np.ndarray) -> dict[str, str]:
-        return {"THRESH_FILE": hex_lines(self._threshold_words(t), self.get_nodeattr("PE") * (self.get_nodeattr("in_bits") + 1))}
-
-    def rtl_parameters(self) -> dict[str, int]:
-        return {"C": self.channels(), "PE": self.get_nodeattr("PE"), "IN_W": self.get_nodeattr("in_bits")}
-
-    def in_words(self, x: np.ndarray) -> list[int]:
-        return pack_words(x.reshape(-1, self.get_nodeattr("PE")), self.get_nodeattr("in_bits"))
-
-    def out_words(self, y: np.ndarray) -> list[int]:
-        return pack_words(y.reshape(-1, self.get_nodeattr("PE")), 1)
-
-    def hls_stream_widths(self) -> tuple[int, int]:
-        from bnnforge.generator.hls import tw
-
-        return tw(self.get_nodeattr("PE") * self.get_nodeattr("in_bits")), tw(self.get_nodeattr("PE"))
-
-    def hls_instance(self, t: np.ndarray) -> tuple[str, str, list, list]:
+    def rtl(self, *params: np.ndarray) -> RTLInstance:
         pe, ib = self.get_nodeattr("PE"), self.get_nodeattr("in_bits")
-        args = [self.channels(), pe, ib, self.pixels(), *self.hls_stream_widths()]
-        return "bnf_thresholding.h", "bnf_thresholding", args, [(f"ap_uint<{pe * (ib + 1)}>", "thresholds",
-                                                                self._threshold_words(t))]
+        return RTLInstance("bnf_thresholding", ("bnf_thresholding.v",), {
+            "C": self.channels(), "PE": pe, "IN_W": ib,
+            "THRESH_FILE": MemoryFile(tuple(self._threshold_words(params)), pe * (ib + 1))})
+
+    def hls(self, *params: np.ndarray) -> HLSInstance:
+        pe, ib = self.get_nodeattr("PE"), self.get_nodeattr("in_bits")
+        config = {"C": self.channels(), "PE": pe, "IN_W": ib, "PIXELS": self.pixels(), **self.stream_config()}
+        return HLSInstance("bnf_thresholding.h", "bnf_thresholding", config,
+                           (HLSArray(f"ap_uint<{pe * (ib + 1)}>", "thresholds", tuple(self._threshold_words(params))),))
 
 
 class DynamicSign(ElementwiseOp):
@@ -81,7 +67,7 @@ class DynamicSign(ElementwiseOp):
 
     def get_nodeattr_types(self) -> dict:
         return {**super().get_nodeattr_types(), "x_frac": ("i", False, 8), "v_frac": ("i", False, 8),
-                "in_bits": ("i", False, 16), "v_bits": ("i", False, 0)}
+                "v_bits": ("i", False, 0)}
 
     def golden(self, x: np.ndarray, v: np.ndarray, t: np.ndarray) -> np.ndarray:
         fx, fv = self.get_nodeattr("x_frac"), self.get_nodeattr("v_frac")
@@ -102,63 +88,61 @@ class DynamicSign(ElementwiseOp):
         sx, sv = self.shifts()
         return max(self.get_nodeattr("in_bits") + sx, self.v_bits() + sv) + 1
 
+    def ports(self) -> list[Port]:
+        pe = self.get_nodeattr("PE")
+        return [Port(in_port(0), "in", pe, self.get_nodeattr("in_bits")), Port(in_port(1), "in", pe, self.v_bits()),
+                Port(out_port(0), "out", pe, 1, False)]
+
     def frame_words(self) -> int:
         return self.pixels() * self.channels() // self.get_nodeattr("PE")
 
     def latency(self) -> int:
         return self.frame_words() + 2  # the whole frame, the buffer read, the output register
 
-    def resources(self) -> dict[str, int]:
+    # Yosys xc7, [1,8,8,64] PE8 16-bit: 454 LUT (88 of them LUTRAM), 284 FF, 8 BRAM18; this
+    # model: 510, 315, 8.
+    def lane_cost(self) -> dict[str, float]:
+        # subtractor and comparator; x and v read registers and the output bit (the threshold
+        # read folds into its ROM's LUTs)
+        dw = self.diff_bits()
+        return {"lut": dw + (dw + 2) // 2, "ff": self.get_nodeattr("in_bits") + self.v_bits() + 1}
+
+    def param_bits(self) -> int:
+        return self.diff_bits() + 1  # the static thresholds
+
+    def resources(self) -> dict[str, float]:
+        out = {"bram18": 0, "uram": 0, **super().resources()}
         pe, cf = self.get_nodeattr("PE"), self.channels() // self.get_nodeattr("PE")
-        xb, vb, dw = self.get_nodeattr("in_bits"), self.v_bits(), self.diff_bits()
-        # per lane: subtractor and comparator; x and v read registers and the output bit (the
-        # threshold read folds into its ROM's LUTs). Yosys xc7, [1,8,8,64] PE8 16-bit: 454 LUT
-        # (88 of them LUTRAM), 284 FF, 8 BRAM18; this model: 510, 315, 8.
-        out = {"lut": pe * (dw + (dw + 2) // 2), "ff": pe * (xb + vb + 1), "bram18": 0, "dsp": 0}
         addr = bits_for(0, 2 * self.frame_words())
         out["lut"] += 2 * addr + 8  # ring pointers, fill count, frame and v flags
         out["ff"] += 3 * addr + 2 * bits_for(0, 2 * cf) + 8
-        for width, depth in ((pe * xb, 2 * self.frame_words()), (pe * vb, 2 * cf), (pe * (dw + 1), cf)):
-            mem = memory_cost(width, depth)  # frame buffer, v double buffer, static thresholds
-            out["lut"] += mem["lut"]
-            out["bram18"] += mem["bram18"]
+        for width, depth in ((pe * self.get_nodeattr("in_bits"), 2 * self.frame_words()), (pe * self.v_bits(), 2 * cf)):
+            mem = self.memory(width, depth)  # frame buffer, v double buffer
+            for k in ("lut", "bram18", "uram"):
+                out[k] += mem[k]
         return out
 
     # ---- RTL and HLS emitters (bnf_dynamic_sign.v / .h) ------------------------------
-    rtl_top = "bnf_dynamic_sign"
-    rtl_files = ("bnf_dynamic_sign.v",)
-
-    def _threshold_words(self, t: np.ndarray) -> list[int]:
+    def _threshold_words(self, params: tuple) -> list[int]:
+        (t,) = param_codes(params, 1, self.layer_name())
         dw, pe = self.diff_bits(), self.get_nodeattr("PE")
         # x' - v' lies in [-2**(dw-1), 2**(dw-1)): a threshold beyond acts like these ends
-        t = np.clip(np.asarray(t, np.int64), -(1 << (dw - 1)), 1 << (dw - 1))
+        t = np.clip(t, -(1 << (dw - 1)), 1 << (dw - 1))
         return pack_words(t.reshape(-1, pe), dw + 1)
 
-    def rtl_memories(self, t: np.ndarray) -> dict[str, str]:
-        return {"THRESH_FILE": hex_lines(self._threshold_words(t), self.get_nodeattr("PE") * (self.diff_bits() + 1))}
-
-    def rtl_parameters(self) -> dict[str, int]:
+    def _parameters(self) -> dict[str, int]:
         sx, sv = self.shifts()
         return {"C": self.channels(), "PE": self.get_nodeattr("PE"), "P": self.pixels(),
                 "X_W": self.get_nodeattr("in_bits"), "V_W": self.v_bits(), "SX": sx, "SV": sv}
 
-    def in_words(self, x: np.ndarray, v: np.ndarray) -> dict[str, list[int]]:
-        pe = self.get_nodeattr("PE")
-        return {"in0_V": pack_words(x.reshape(-1, pe), self.get_nodeattr("in_bits")),
-                "in1_V": pack_words(v.reshape(-1, pe), self.v_bits())}
+    def rtl(self, *params: np.ndarray) -> RTLInstance:
+        words = MemoryFile(tuple(self._threshold_words(params)), self.get_nodeattr("PE") * (self.diff_bits() + 1))
+        return RTLInstance("bnf_dynamic_sign", ("bnf_dynamic_sign.v",), {**self._parameters(), "THRESH_FILE": words})
 
-    def out_words(self, y: np.ndarray) -> list[int]:
-        return pack_words(y.reshape(-1, self.get_nodeattr("PE")), 1)
-
-    def hls_stream_widths(self) -> tuple[list[int], int]:
-        from bnnforge.generator.hls import tw
-
-        pe = self.get_nodeattr("PE")
-        return [tw(pe * self.get_nodeattr("in_bits")), tw(pe * self.v_bits())], tw(pe)
-
-    def hls_instance(self, t: np.ndarray) -> tuple[str, str, list, list]:
-        p = self.rtl_parameters()
-        (x_tw, v_tw), out_tw = self.hls_stream_widths()
-        args = [p["C"], p["PE"], p["P"], p["X_W"], p["V_W"], p["SX"], p["SV"], x_tw, v_tw, out_tw]
-        return "bnf_dynamic_sign.h", "bnf_dynamic_sign", args, [
-            (f"ap_uint<{p['PE'] * (self.diff_bits() + 1)}>", "thresholds", self._threshold_words(t))]
+    def hls(self, *params: np.ndarray) -> HLSInstance:
+        p = self._parameters()
+        (x, v), (out,) = self.in_ports(), self.out_ports()
+        config = {"C": p["C"], "PE": p["PE"], "PIXELS": p["P"], **{k: p[k] for k in ("X_W", "V_W", "SX", "SV")},
+                  "X_TW": x.tdata_bits, "V_TW": v.tdata_bits, "OUT_TW": out.tdata_bits}
+        return HLSInstance("bnf_dynamic_sign.h", "bnf_dynamic_sign", config, (
+            HLSArray(f"ap_uint<{p['PE'] * (self.diff_bits() + 1)}>", "thresholds", tuple(self._threshold_words(params))),))

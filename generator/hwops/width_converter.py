@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from bnnforge.generator.hwops.base import HWOp, pack_words
+from bnnforge.generator.hwops.base import HLSInstance, HWOp, RTLInstance, param_codes
+from bnnforge.generator.hwops.ports import Port, in_port, out_port
 
 
 class WidthConverter(HWOp):
@@ -20,6 +21,14 @@ class WidthConverter(HWOp):
 
     def golden(self, x: np.ndarray) -> np.ndarray:
         return x
+
+    def fold_params(self) -> dict[str, list[int]]:
+        return {}  # set by passes.width_converters from its neighbours
+
+    def ports(self) -> list[Port]:
+        eb = self.get_nodeattr("elem_bits")
+        return [Port(in_port(0), "in", self.get_nodeattr("in_elems"), eb, eb > 1),
+                Port(out_port(0), "out", self.get_nodeattr("out_elems"), eb, eb > 1)]
 
     def elements(self) -> int:
         """Elements per frame."""
@@ -40,25 +49,15 @@ class WidthConverter(HWOp):
         return {"lut": bits * levels // 2 + 10, "ff": bits + 8, "bram18": 0, "dsp": 0}
 
     # ---- RTL and HLS emitters (bnf_dwc.v / .h) --------------------------------------
-    rtl_top = "bnf_dwc"
-    rtl_files = ("bnf_dwc.v",)
-
-    def rtl_parameters(self) -> dict[str, int]:
+    def _parameters(self) -> dict[str, int]:
         return {"EB": self.get_nodeattr("elem_bits"), "IN_E": self.get_nodeattr("in_elems"),
                 "OUT_E": self.get_nodeattr("out_elems")}
 
-    def in_words(self, x: np.ndarray) -> list[int]:
-        return pack_words(np.asarray(x).reshape(-1, self.get_nodeattr("in_elems")), self.get_nodeattr("elem_bits"))
+    def rtl(self, *params: np.ndarray) -> RTLInstance:
+        param_codes(params, 0, self.layer_name())
+        return RTLInstance("bnf_dwc", ("bnf_dwc.v",), self._parameters())
 
-    def out_words(self, y: np.ndarray) -> list[int]:
-        return pack_words(np.asarray(y).reshape(-1, self.get_nodeattr("out_elems")), self.get_nodeattr("elem_bits"))
-
-    def hls_stream_widths(self) -> tuple[int, int]:
-        from bnnforge.generator.hls import tw
-
-        eb = self.get_nodeattr("elem_bits")
-        return tw(self.get_nodeattr("in_elems") * eb), tw(self.get_nodeattr("out_elems") * eb)
-
-    def hls_instance(self) -> tuple[str, str, list, list]:
-        p = self.rtl_parameters()
-        return "bnf_dwc.h", "bnf_dwc", [p["EB"], p["IN_E"], p["OUT_E"], self.elements(), *self.hls_stream_widths()], []
+    def hls(self, *params: np.ndarray) -> HLSInstance:
+        param_codes(params, 0, self.layer_name())
+        return HLSInstance("bnf_dwc.h", "bnf_dwc", {**self._parameters(), "ELEMS": self.elements(),
+                                                    **self.stream_config()})

@@ -1,6 +1,11 @@
 // bnnforge: additions on the fixed-point stream, Vivado/Vitis HLS; one frame per call, the
 // same words as hw/rtl/bnf_residual_add.v and hw/rtl/bnf_embedding_add.v.
 // y = saturate(round_half_even(a * 2**-A_FRAC + b * 2**-B_FRAC onto 2**-OUT_FRAC)).
+//
+// The entry templates take one config struct CFG (hls4ml style), one `static const int`
+// member per parameter, named exactly:
+//   bnf_residual_add, bnf_embedding_add: C, PE, PIXELS, IN_W, OUT_W, A_FRAC, B_FRAC, OUT_FRAC, A_TW, B_TW, OUT_TW
+// (the generated code: struct X_config { static const int MW = 72; ... }; bnf_...<X_config>(...)).
 #ifndef BNF_ADD_H
 #define BNF_ADD_H
 
@@ -41,10 +46,12 @@ ap_uint<OUT_TW> bnf_add_word(ap_uint<A_TW> a, ap_uint<B_TW> b) {
 
 // Residual add of two equal streams: a on in0_V, the skip path b on in1_V. The RTL's skip
 // FIFO is, in an HLS dataflow region, the depth of the hls::stream that feeds in1_V.
-template <int C, int PE, int PIXELS, int IN_W, int OUT_W, int A_FRAC, int B_FRAC, int OUT_FRAC, int A_TW, int B_TW,
-          int OUT_TW>
-void bnf_residual_add(hls::stream<ap_uint<A_TW> > &in0_V, hls::stream<ap_uint<B_TW> > &in1_V,
-                      hls::stream<ap_uint<OUT_TW> > &out0_V) {
+template <class CFG>
+void bnf_residual_add(hls::stream<ap_uint<CFG::A_TW> > &in0_V, hls::stream<ap_uint<CFG::B_TW> > &in1_V,
+                      hls::stream<ap_uint<CFG::OUT_TW> > &out0_V) {
+    const int C = CFG::C, PE = CFG::PE, PIXELS = CFG::PIXELS, IN_W = CFG::IN_W, OUT_W = CFG::OUT_W;
+    const int A_FRAC = CFG::A_FRAC, B_FRAC = CFG::B_FRAC, OUT_FRAC = CFG::OUT_FRAC, A_TW = CFG::A_TW;
+    const int B_TW = CFG::B_TW, OUT_TW = CFG::OUT_TW;
 words:
     for (int i = 0; i < PIXELS * (C / PE); i++) {
 #pragma HLS PIPELINE II = 1
@@ -57,10 +64,12 @@ words:
 // Embedding add: a [PIXELS, C] on in0_V plus the frame's vector b [C] (C/PE words, in1_V)
 // added to every pixel. The vector is read first; the RTL double-buffers it so the next
 // frame's vector loads while this frame streams.
-template <int C, int PE, int PIXELS, int IN_W, int OUT_W, int A_FRAC, int B_FRAC, int OUT_FRAC, int A_TW, int B_TW,
-          int OUT_TW>
-void bnf_embedding_add(hls::stream<ap_uint<A_TW> > &in0_V, hls::stream<ap_uint<B_TW> > &in1_V,
-                       hls::stream<ap_uint<OUT_TW> > &out0_V) {
+template <class CFG>
+void bnf_embedding_add(hls::stream<ap_uint<CFG::A_TW> > &in0_V, hls::stream<ap_uint<CFG::B_TW> > &in1_V,
+                       hls::stream<ap_uint<CFG::OUT_TW> > &out0_V) {
+    const int C = CFG::C, PE = CFG::PE, PIXELS = CFG::PIXELS, IN_W = CFG::IN_W, OUT_W = CFG::OUT_W;
+    const int A_FRAC = CFG::A_FRAC, B_FRAC = CFG::B_FRAC, OUT_FRAC = CFG::OUT_FRAC, A_TW = CFG::A_TW;
+    const int B_TW = CFG::B_TW, OUT_TW = CFG::OUT_TW;
     ap_uint<B_TW> vec[C / PE];
 vector:
     for (int i = 0; i < C / PE; i++) {

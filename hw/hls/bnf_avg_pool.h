@@ -2,6 +2,11 @@
 // the same words as hw/rtl/bnf_avg_pool.v. KH x KW windows with stride KH x KW (KH = H,
 // KW = W: the global pool); a trailing row or column that fills no window is dropped.
 // y = saturate(round_half_even(window sum / (KH*KW))), exactly, without a divider.
+//
+// The entry template takes one config struct CFG (hls4ml style), one `static const int`
+// member per parameter, named exactly:
+//   bnf_avg_pool: H, W, C, PE, IN_W, OUT_W, KH, KW, LD, IN_TW, OUT_TW
+// (the generated code: struct X_config { static const int MW = 72; ... }; bnf_...<X_config>(...)).
 #ifndef BNF_AVG_POOL_H
 #define BNF_AVG_POOL_H
 
@@ -33,8 +38,10 @@ ap_int<OUT_W> bnf_round_div(ap_int<IN_W + LD> s) {
     return bnf_round_shift<OUT_W, IN_W + 1>(ap_int<IN_W + 1>(r), 0);
 }
 
-template <int H, int W, int C, int PE, int IN_W, int OUT_W, int KH, int KW, int LD, int IN_TW, int OUT_TW>
-void bnf_avg_pool(hls::stream<ap_uint<IN_TW> > &in0_V, hls::stream<ap_uint<OUT_TW> > &out0_V) {
+template <class CFG>
+void bnf_avg_pool(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V) {
+    const int H = CFG::H, W = CFG::W, C = CFG::C, PE = CFG::PE, IN_W = CFG::IN_W, OUT_W = CFG::OUT_W, KH = CFG::KH;
+    const int KW = CFG::KW, LD = CFG::LD, IN_TW = CFG::IN_TW, OUT_TW = CFG::OUT_TW;
     enum { CF = C / PE, OW = W / KW, XLIM = (W / KW) * KW, YLIM = (H / KH) * KH, AW = IN_W + LD };
     // partial window sums of one output row
     ap_int<AW> rowbuf[OW * CF][PE];

@@ -6,6 +6,11 @@
 // pixel's border class and adds twice the popcount. The fully unrolled folding (PE = MH,
 // SIMD = MW) needs no separate template: its one-word weight array is a constant HLS folds
 // into logic, as hw/rtl/bnf_binary_mvau_const.v does.
+//
+// The entry template takes one config struct CFG (hls4ml style), one `static const int`
+// member per parameter, named exactly:
+//   bnf_binary_mvau: MW, MH, PE, SIMD, OUT_W, OH, OW, NCLS, G, KK, THRESH, IN_TW, OUT_TW
+// (the generated code: struct X_config { static const int MW = 72; ... }; bnf_...<X_config>(...)).
 #ifndef BNF_BINARY_MVAU_H
 #define BNF_BINARY_MVAU_H
 
@@ -46,12 +51,13 @@ ap_uint<OUT_TW> bnf_binary_mvau_step(ap_uint<SIMD> x, ap_uint<PE * SIMD> w, ap_u
     return word;
 }
 
-template <int MW, int MH, int PE, int SIMD, int OUT_W, int OH, int OW, int NCLS, int G, int KK, int THRESH,
-          int IN_TW, int OUT_TW>
-void bnf_binary_mvau(hls::stream<ap_uint<IN_TW> > &in0_V, hls::stream<ap_uint<OUT_TW> > &out0_V,
-                     const ap_uint<PE * SIMD> weights[(MH / PE) * (MW / SIMD)],
-                     const ap_uint<PE *(OUT_W + THRESH)> bias[NCLS * (MH / PE)], const ap_uint<16> rowbase[OH],
-                     const ap_uint<16> colbase[OW]) {
+template <class CFG>
+void bnf_binary_mvau(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
+                     const ap_uint<CFG::PE * CFG::SIMD> weights[(CFG::MH / CFG::PE) * (CFG::MW / CFG::SIMD)],
+                     const ap_uint<CFG::PE *(CFG::OUT_W + CFG::THRESH)> bias[CFG::NCLS * (CFG::MH / CFG::PE)],
+                     const ap_uint<16> rowbase[CFG::OH], const ap_uint<16> colbase[CFG::OW]) {
+    const int MW = CFG::MW, MH = CFG::MH, PE = CFG::PE, SIMD = CFG::SIMD, OUT_W = CFG::OUT_W, OH = CFG::OH;
+    const int OW = CFG::OW, G = CFG::G, KK = CFG::KK, THRESH = CFG::THRESH, OUT_TW = CFG::OUT_TW;
     const int SF = MW / SIMD, NF = MH / PE;
     ap_uint<OUT_W + THRESH> acc[PE];
 #pragma HLS ARRAY_PARTITION variable = acc complete

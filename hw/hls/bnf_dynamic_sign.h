@@ -7,6 +7,11 @@
 // A DATAFLOW region does it: bnf_dynamic_sign_load copies the frame into a stream two frames
 // deep (the RTL's double-buffered frame buffer), bnf_dynamic_sign_emit waits for v and then
 // streams the bits out.
+//
+// The entry template takes one config struct CFG (hls4ml style), one `static const int`
+// member per parameter, named exactly:
+//   bnf_dynamic_sign: C, PE, PIXELS, X_W, V_W, SX, SV, X_TW, V_TW, OUT_TW
+// (the generated code: struct X_config { static const int MW = 72; ... }; bnf_...<X_config>(...)).
 #ifndef BNF_DYNAMIC_SIGN_H
 #define BNF_DYNAMIC_SIGN_H
 
@@ -51,11 +56,15 @@ words:
     }
 }
 
-template <int C, int PE, int PIXELS, int X_W, int V_W, int SX, int SV, int X_TW, int V_TW, int OUT_TW>
-void bnf_dynamic_sign(hls::stream<ap_uint<X_TW> > &in0_V, hls::stream<ap_uint<V_TW> > &in1_V,
-                      hls::stream<ap_uint<OUT_TW> > &out0_V,
-                      const ap_uint<PE *((X_W + SX > V_W + SV ? X_W + SX : V_W + SV) + 2)> thresholds[C / PE]) {
+template <class CFG>
+void bnf_dynamic_sign(hls::stream<ap_uint<CFG::X_TW> > &in0_V, hls::stream<ap_uint<CFG::V_TW> > &in1_V,
+                      hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
+                      const ap_uint<CFG::PE *((CFG::X_W + CFG::SX > CFG::V_W + CFG::SV ? CFG::X_W + CFG::SX
+                                                                                        : CFG::V_W + CFG::SV) + 2)>
+                          thresholds[CFG::C / CFG::PE]) {
 #pragma HLS DATAFLOW
+    const int C = CFG::C, PE = CFG::PE, PIXELS = CFG::PIXELS, X_W = CFG::X_W, V_W = CFG::V_W, SX = CFG::SX;
+    const int SV = CFG::SV, X_TW = CFG::X_TW, V_TW = CFG::V_TW, OUT_TW = CFG::OUT_TW;
     enum { DW = (X_W + SX > V_W + SV ? X_W + SX : V_W + SV) + 1, DEPTH = 2 * PIXELS * (C / PE) };
     hls::stream<ap_uint<X_TW> > frame("frame");
 #pragma HLS STREAM variable = frame depth = DEPTH

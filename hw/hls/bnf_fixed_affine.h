@@ -4,6 +4,11 @@
 // the lane word holding m_0 .. m_{BR-1}, L, R and B' (LSB first; generator/hwops/affine.py).
 // bnf_fixed_affine takes one input stream, bnf_fixed_affine3 three (the binary MLP block's
 // branches, one word of each per step). One frame per call.
+//
+// The entry templates take one config struct CFG (hls4ml style), one `static const int`
+// member per parameter, named exactly:
+//   bnf_fixed_affine, bnf_fixed_affine3: C, PE, IN_W, G_W, ACC_W, LSH_W, RSH_W, OUT_W, PIXELS, IN_TW, OUT_TW
+// (the generated code: struct X_config { static const int MW = 72; ... }; bnf_...<X_config>(...)).
 #ifndef BNF_FIXED_AFFINE_H
 #define BNF_FIXED_AFFINE_H
 
@@ -49,10 +54,12 @@ ap_uint<OUT_TW> bnf_fixed_affine_word(const ap_uint<IN_TW> x[BR],
     return y;
 }
 
-template <int C, int PE, int IN_W, int G_W, int ACC_W, int LSH_W, int RSH_W, int OUT_W, int PIXELS, int IN_TW,
-          int OUT_TW>
-void bnf_fixed_affine(hls::stream<ap_uint<IN_TW> > &in0_V, hls::stream<ap_uint<OUT_TW> > &out0_V,
-                      const ap_uint<PE *(G_W + LSH_W + RSH_W + ACC_W)> params[C / PE]) {
+template <class CFG>
+void bnf_fixed_affine(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
+                      const ap_uint<CFG::PE *(CFG::G_W + CFG::LSH_W + CFG::RSH_W + CFG::ACC_W)>
+                          params[CFG::C / CFG::PE]) {
+    const int C = CFG::C, PE = CFG::PE, IN_W = CFG::IN_W, G_W = CFG::G_W, ACC_W = CFG::ACC_W, LSH_W = CFG::LSH_W;
+    const int RSH_W = CFG::RSH_W, OUT_W = CFG::OUT_W, PIXELS = CFG::PIXELS, IN_TW = CFG::IN_TW, OUT_TW = CFG::OUT_TW;
 words:
     for (int w = 0; w < PIXELS * (C / PE); w++) {
 #pragma HLS PIPELINE II = 1
@@ -63,11 +70,13 @@ words:
     }
 }
 
-template <int C, int PE, int IN_W, int G_W, int ACC_W, int LSH_W, int RSH_W, int OUT_W, int PIXELS, int IN_TW,
-          int OUT_TW>
-void bnf_fixed_affine3(hls::stream<ap_uint<IN_TW> > &in0_V, hls::stream<ap_uint<IN_TW> > &in1_V,
-                       hls::stream<ap_uint<IN_TW> > &in2_V, hls::stream<ap_uint<OUT_TW> > &out0_V,
-                       const ap_uint<PE *(3 * G_W + LSH_W + RSH_W + ACC_W)> params[C / PE]) {
+template <class CFG>
+void bnf_fixed_affine3(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::IN_TW> > &in1_V,
+                       hls::stream<ap_uint<CFG::IN_TW> > &in2_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
+                       const ap_uint<CFG::PE *(3 * CFG::G_W + CFG::LSH_W + CFG::RSH_W + CFG::ACC_W)>
+                           params[CFG::C / CFG::PE]) {
+    const int C = CFG::C, PE = CFG::PE, IN_W = CFG::IN_W, G_W = CFG::G_W, ACC_W = CFG::ACC_W, LSH_W = CFG::LSH_W;
+    const int RSH_W = CFG::RSH_W, OUT_W = CFG::OUT_W, PIXELS = CFG::PIXELS, IN_TW = CFG::IN_TW, OUT_TW = CFG::OUT_TW;
 words:
     for (int w = 0; w < PIXELS * (C / PE); w++) {
 #pragma HLS PIPELINE II = 1

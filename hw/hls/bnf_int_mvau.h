@@ -3,6 +3,13 @@
 // MW/SIMD input words in (SIMD codes of IN_W bits), MH/PE output words of PE lanes out;
 // bnf_int_mvau_acc streams the accumulators, bnf_int_mvau_requant adds the bias and rounds
 // (bnf_round_shift). One frame (PIXELS vectors) per call.
+//
+// The entry templates take one config struct CFG (hls4ml style), one `static const int`
+// member per parameter, named exactly:
+//   bnf_int_mvau_acc: MW, MH, PE, SIMD, IN_W, IN_SIGNED, W_W, ACC_W, OUT_W, PIXELS, IN_TW, OUT_TW
+//   bnf_int_mvau_requant: MW, MH, PE, SIMD, IN_W, IN_SIGNED, W_W, ACC_W, OUT_W, PIXELS, RSHIFT, LSHIFT,
+//     SAT_W, BIAS_W, IN_TW, OUT_TW
+// (the generated code: struct X_config { static const int MW = 72; ... }; bnf_...<X_config>(...)).
 #ifndef BNF_INT_MVAU_H
 #define BNF_INT_MVAU_H
 
@@ -69,21 +76,28 @@ pixels:
 }
 
 // mode "acc": the accumulators, OUT_W bits each
-template <int MW, int MH, int PE, int SIMD, int IN_W, int IN_SIGNED, int W_W, int ACC_W, int OUT_W, int PIXELS,
-          int IN_TW, int OUT_TW>
-void bnf_int_mvau_acc(hls::stream<ap_uint<IN_TW> > &in0_V, hls::stream<ap_uint<OUT_TW> > &out0_V,
-                      const ap_uint<PE * SIMD * W_W> weights[(MH / PE) * (MW / SIMD)]) {
+template <class CFG>
+void bnf_int_mvau_acc(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
+                      const ap_uint<CFG::PE * CFG::SIMD * CFG::W_W>
+                          weights[(CFG::MH / CFG::PE) * (CFG::MW / CFG::SIMD)]) {
+    const int MW = CFG::MW, MH = CFG::MH, PE = CFG::PE, SIMD = CFG::SIMD, IN_W = CFG::IN_W;
+    const int IN_SIGNED = CFG::IN_SIGNED, W_W = CFG::W_W, ACC_W = CFG::ACC_W, OUT_W = CFG::OUT_W;
+    const int PIXELS = CFG::PIXELS, IN_TW = CFG::IN_TW, OUT_TW = CFG::OUT_TW;
     const ap_uint<PE> nobias[MH / PE] = {};  // never read with REQUANT = 0
     bnf_int_mvau_core<MW, MH, PE, SIMD, IN_W, IN_SIGNED, W_W, ACC_W, OUT_W, PIXELS, 0, 0, 0, OUT_W, 1, IN_TW, OUT_TW>(
         in0_V, out0_V, weights, nobias);
 }
 
 // mode "requant": saturate(round_half_even((acc * 2**LSHIFT + bias * 2**RSHIFT) / 2**RSHIFT))
-template <int MW, int MH, int PE, int SIMD, int IN_W, int IN_SIGNED, int W_W, int ACC_W, int OUT_W, int PIXELS,
-          int RSHIFT, int LSHIFT, int SAT_W, int BIAS_W, int IN_TW, int OUT_TW>
-void bnf_int_mvau_requant(hls::stream<ap_uint<IN_TW> > &in0_V, hls::stream<ap_uint<OUT_TW> > &out0_V,
-                          const ap_uint<PE * SIMD * W_W> weights[(MH / PE) * (MW / SIMD)],
-                          const ap_uint<PE * BIAS_W> biases[MH / PE]) {
+template <class CFG>
+void bnf_int_mvau_requant(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
+                          const ap_uint<CFG::PE * CFG::SIMD * CFG::W_W>
+                              weights[(CFG::MH / CFG::PE) * (CFG::MW / CFG::SIMD)],
+                          const ap_uint<CFG::PE * CFG::BIAS_W> biases[CFG::MH / CFG::PE]) {
+    const int MW = CFG::MW, MH = CFG::MH, PE = CFG::PE, SIMD = CFG::SIMD, IN_W = CFG::IN_W;
+    const int IN_SIGNED = CFG::IN_SIGNED, W_W = CFG::W_W, ACC_W = CFG::ACC_W, OUT_W = CFG::OUT_W;
+    const int PIXELS = CFG::PIXELS, RSHIFT = CFG::RSHIFT, LSHIFT = CFG::LSHIFT, SAT_W = CFG::SAT_W;
+    const int BIAS_W = CFG::BIAS_W, IN_TW = CFG::IN_TW, OUT_TW = CFG::OUT_TW;
     bnf_int_mvau_core<MW, MH, PE, SIMD, IN_W, IN_SIGNED, W_W, ACC_W, OUT_W, PIXELS, 1, RSHIFT, LSHIFT, SAT_W, BIAS_W,
                       IN_TW, OUT_TW>(in0_V, out0_V, weights, biases);
 }

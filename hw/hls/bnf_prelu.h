@@ -3,6 +3,11 @@
 //   bnf_rprelu: t = x - b1; y = sat((t >= 0 ? t : round(t * a / 2**SF)) + b2), lane {b2, a, b1}
 //   bnf_fprelu: y = sat(round(x * (x >= 0 ? a_pos : a_neg) / 2**SF)),     lane {a_neg, a_pos}
 // One frame per call. The slope product is one multiplier per lane (a DSP, as in the RTL).
+//
+// The entry templates take one config struct CFG (hls4ml style), one `static const int`
+// member per parameter, named exactly:
+//   bnf_rprelu, bnf_fprelu: C, PE, IN_W, B_W, A_W, SF, OUT_W, PIXELS, IN_TW, OUT_TW
+// (the generated code: struct X_config { static const int MW = 72; ... }; bnf_...<X_config>(...)).
 #ifndef BNF_PRELU_H
 #define BNF_PRELU_H
 
@@ -11,9 +16,11 @@
 
 #include "bnf_fixed.h"
 
-template <int C, int PE, int IN_W, int B_W, int A_W, int SF, int OUT_W, int PIXELS, int IN_TW, int OUT_TW>
-void bnf_rprelu(hls::stream<ap_uint<IN_TW> > &in0_V, hls::stream<ap_uint<OUT_TW> > &out0_V,
-                const ap_uint<PE *(2 * B_W + A_W)> params[C / PE]) {
+template <class CFG>
+void bnf_rprelu(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
+                const ap_uint<CFG::PE *(2 * CFG::B_W + CFG::A_W)> params[CFG::C / CFG::PE]) {
+    const int C = CFG::C, PE = CFG::PE, IN_W = CFG::IN_W, B_W = CFG::B_W, A_W = CFG::A_W, SF = CFG::SF;
+    const int OUT_W = CFG::OUT_W, PIXELS = CFG::PIXELS, IN_TW = CFG::IN_TW, OUT_TW = CFG::OUT_TW;
     const int LANE_W = 2 * B_W + A_W;
     const int TW = (IN_W > B_W ? IN_W : B_W) + 1;  // t = x - b1, exact
 words:
@@ -39,9 +46,11 @@ words:
     }
 }
 
-template <int C, int PE, int IN_W, int B_W, int A_W, int SF, int OUT_W, int PIXELS, int IN_TW, int OUT_TW>
-void bnf_fprelu(hls::stream<ap_uint<IN_TW> > &in0_V, hls::stream<ap_uint<OUT_TW> > &out0_V,
-                const ap_uint<PE * 2 * A_W> params[C / PE]) {
+template <class CFG>
+void bnf_fprelu(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
+                const ap_uint<CFG::PE * 2 * CFG::A_W> params[CFG::C / CFG::PE]) {
+    const int C = CFG::C, PE = CFG::PE, IN_W = CFG::IN_W, A_W = CFG::A_W, SF = CFG::SF, OUT_W = CFG::OUT_W;
+    const int PIXELS = CFG::PIXELS, IN_TW = CFG::IN_TW, OUT_TW = CFG::OUT_TW;
     const int LANE_W = 2 * A_W;
 words:
     for (int w = 0; w < PIXELS * (C / PE); w++) {

@@ -7,15 +7,21 @@
 // word, like the RTL: a word leaves once the last pixel its window needs is in, and a
 // pixel comes in only while its row is fewer than BUF rows below the window's first row.
 // Each of the R = SIMD/G lanes reads its own copy of the buffer (one read port each).
+//
+// The entry template takes one config struct CFG (hls4ml style), one `static const int`
+// member per parameter, named exactly:
+//   bnf_sliding_window: H, W, C, K, S, P, PAD_VALUE, EB, SIMD, G, BUF, IN_TW, OUT_TW
+// (the generated code: struct X_config { static const int MW = 72; ... }; bnf_...<X_config>(...)).
 #ifndef BNF_SLIDING_WINDOW_H
 #define BNF_SLIDING_WINDOW_H
 
 #include <ap_int.h>
 #include <hls_stream.h>
 
-template <int H, int W, int C, int K, int S, int P, int PAD_VALUE, int EB, int SIMD, int G, int BUF, int IN_TW,
-          int OUT_TW>
-void bnf_sliding_window(hls::stream<ap_uint<IN_TW> > &in0_V, hls::stream<ap_uint<OUT_TW> > &out0_V) {
+template <class CFG>
+void bnf_sliding_window(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V) {
+    const int H = CFG::H, W = CFG::W, C = CFG::C, K = CFG::K, S = CFG::S, P = CFG::P, PAD_VALUE = CFG::PAD_VALUE;
+    const int EB = CFG::EB, SIMD = CFG::SIMD, G = CFG::G, BUF = CFG::BUF, IN_TW = CFG::IN_TW, OUT_TW = CFG::OUT_TW;
     const int OH = (H + 2 * P - K) / S + 1, OW = (W + 2 * P - K) / S + 1;
     const int CG = C / G, R = SIMD / G, NWD = K * K * CG / R;
     const int IN_N = H * W * CG, OUT_N = OH * OW * NWD, DEPTH = BUF * W * CG;

@@ -3,6 +3,17 @@
 // hw/rtl/bnf_duplicate.v, bnf_concat.v and bnf_channel_slice.v. A C++ function has a fixed
 // number of stream arguments, so the fork and the concat are overloaded on their number of
 // output / input streams (2 to 4), and the generated top calls the one that fits.
+//
+// The entry templates take one config struct CFG (hls4ml style), one `static const int`
+// member per parameter, named exactly:
+//   bnf_duplicate (2, 3, 4 outputs): WORDS, TW
+//   bnf_concat (1 input): PIXELS, F0, TW; 2 inputs: PIXELS, F0, F1, TW; 3: PIXELS, F0, F1, F2, TW;
+//     4: PIXELS, F0, F1, F2, F3, TW
+//   bnf_concat_par (2 inputs): PIXELS, EB, C0, C1, TW0, TW1, OUT_TW;
+//     3: PIXELS, EB, C0, C1, C2, TW0, TW1, TW2, OUT_TW;
+//     4: PIXELS, EB, C0, C1, C2, C3, TW0, TW1, TW2, TW3, OUT_TW
+//   bnf_channel_slice: PIXELS, CF, FIRST, END, TW
+// (the generated code: struct X_config { static const int MW = 72; ... }; bnf_...<X_config>(...)).
 #ifndef BNF_STREAMS_H
 #define BNF_STREAMS_H
 
@@ -10,9 +21,10 @@
 #include <hls_stream.h>
 
 // ---- fork: every input word to each output; WORDS words per frame -------------------------
-template <int WORDS, int TW>
-void bnf_duplicate(hls::stream<ap_uint<TW> > &in0_V, hls::stream<ap_uint<TW> > &out0_V,
-                   hls::stream<ap_uint<TW> > &out1_V) {
+template <class CFG>
+void bnf_duplicate(hls::stream<ap_uint<CFG::TW> > &in0_V, hls::stream<ap_uint<CFG::TW> > &out0_V,
+                   hls::stream<ap_uint<CFG::TW> > &out1_V) {
+    const int WORDS = CFG::WORDS, TW = CFG::TW;
 words:
     for (int i = 0; i < WORDS; i++) {
 #pragma HLS PIPELINE II = 1
@@ -22,9 +34,10 @@ words:
     }
 }
 
-template <int WORDS, int TW>
-void bnf_duplicate(hls::stream<ap_uint<TW> > &in0_V, hls::stream<ap_uint<TW> > &out0_V,
-                   hls::stream<ap_uint<TW> > &out1_V, hls::stream<ap_uint<TW> > &out2_V) {
+template <class CFG>
+void bnf_duplicate(hls::stream<ap_uint<CFG::TW> > &in0_V, hls::stream<ap_uint<CFG::TW> > &out0_V,
+                   hls::stream<ap_uint<CFG::TW> > &out1_V, hls::stream<ap_uint<CFG::TW> > &out2_V) {
+    const int WORDS = CFG::WORDS, TW = CFG::TW;
 words:
     for (int i = 0; i < WORDS; i++) {
 #pragma HLS PIPELINE II = 1
@@ -35,10 +48,11 @@ words:
     }
 }
 
-template <int WORDS, int TW>
-void bnf_duplicate(hls::stream<ap_uint<TW> > &in0_V, hls::stream<ap_uint<TW> > &out0_V,
-                   hls::stream<ap_uint<TW> > &out1_V, hls::stream<ap_uint<TW> > &out2_V,
-                   hls::stream<ap_uint<TW> > &out3_V) {
+template <class CFG>
+void bnf_duplicate(hls::stream<ap_uint<CFG::TW> > &in0_V, hls::stream<ap_uint<CFG::TW> > &out0_V,
+                   hls::stream<ap_uint<CFG::TW> > &out1_V, hls::stream<ap_uint<CFG::TW> > &out2_V,
+                   hls::stream<ap_uint<CFG::TW> > &out3_V) {
+    const int WORDS = CFG::WORDS, TW = CFG::TW;
 words:
     for (int i = 0; i < WORDS; i++) {
 #pragma HLS PIPELINE II = 1
@@ -52,8 +66,9 @@ words:
 
 // ---- channel concatenation: per pixel F0 words of in0_V, then F1 of in1_V, ... ------------
 // (Fi = Ci / PE). One flat loop over the frame's words keeps II = 1 across the inputs.
-template <int PIXELS, int F0, int TW>
-void bnf_concat(hls::stream<ap_uint<TW> > &in0_V, hls::stream<ap_uint<TW> > &out0_V) {
+template <class CFG>
+void bnf_concat(hls::stream<ap_uint<CFG::TW> > &in0_V, hls::stream<ap_uint<CFG::TW> > &out0_V) {
+    const int PIXELS = CFG::PIXELS, F0 = CFG::F0;
 words:
     for (int i = 0; i < PIXELS * F0; i++) {
 #pragma HLS PIPELINE II = 1
@@ -61,9 +76,10 @@ words:
     }
 }
 
-template <int PIXELS, int F0, int F1, int TW>
-void bnf_concat(hls::stream<ap_uint<TW> > &in0_V, hls::stream<ap_uint<TW> > &in1_V,
-                hls::stream<ap_uint<TW> > &out0_V) {
+template <class CFG>
+void bnf_concat(hls::stream<ap_uint<CFG::TW> > &in0_V, hls::stream<ap_uint<CFG::TW> > &in1_V,
+                hls::stream<ap_uint<CFG::TW> > &out0_V) {
+    const int PIXELS = CFG::PIXELS, F0 = CFG::F0, F1 = CFG::F1;
     int j = 0;  // word within the pixel
 words:
     for (int i = 0; i < PIXELS * (F0 + F1); i++) {
@@ -73,9 +89,10 @@ words:
     }
 }
 
-template <int PIXELS, int F0, int F1, int F2, int TW>
-void bnf_concat(hls::stream<ap_uint<TW> > &in0_V, hls::stream<ap_uint<TW> > &in1_V,
-                hls::stream<ap_uint<TW> > &in2_V, hls::stream<ap_uint<TW> > &out0_V) {
+template <class CFG>
+void bnf_concat(hls::stream<ap_uint<CFG::TW> > &in0_V, hls::stream<ap_uint<CFG::TW> > &in1_V,
+                hls::stream<ap_uint<CFG::TW> > &in2_V, hls::stream<ap_uint<CFG::TW> > &out0_V) {
+    const int PIXELS = CFG::PIXELS, F0 = CFG::F0, F1 = CFG::F1, F2 = CFG::F2;
     int j = 0;
 words:
     for (int i = 0; i < PIXELS * (F0 + F1 + F2); i++) {
@@ -85,10 +102,11 @@ words:
     }
 }
 
-template <int PIXELS, int F0, int F1, int F2, int F3, int TW>
-void bnf_concat(hls::stream<ap_uint<TW> > &in0_V, hls::stream<ap_uint<TW> > &in1_V,
-                hls::stream<ap_uint<TW> > &in2_V, hls::stream<ap_uint<TW> > &in3_V,
-                hls::stream<ap_uint<TW> > &out0_V) {
+template <class CFG>
+void bnf_concat(hls::stream<ap_uint<CFG::TW> > &in0_V, hls::stream<ap_uint<CFG::TW> > &in1_V,
+                hls::stream<ap_uint<CFG::TW> > &in2_V, hls::stream<ap_uint<CFG::TW> > &in3_V,
+                hls::stream<ap_uint<CFG::TW> > &out0_V) {
+    const int PIXELS = CFG::PIXELS, F0 = CFG::F0, F1 = CFG::F1, F2 = CFG::F2, F3 = CFG::F3;
     int j = 0;
 words:
     for (int i = 0; i < PIXELS * (F0 + F1 + F2 + F3); i++) {
@@ -103,9 +121,10 @@ words:
 
 // ---- channel concatenation at one pixel per cycle (PE = all channels): a word of every
 // input, in0_V's channels in the low bits ------------------------------------------------
-template <int PIXELS, int EB, int C0, int C1, int TW0, int TW1, int OUT_TW>
-void bnf_concat_par(hls::stream<ap_uint<TW0> > &in0_V, hls::stream<ap_uint<TW1> > &in1_V,
-                    hls::stream<ap_uint<OUT_TW> > &out0_V) {
+template <class CFG>
+void bnf_concat_par(hls::stream<ap_uint<CFG::TW0> > &in0_V, hls::stream<ap_uint<CFG::TW1> > &in1_V,
+                    hls::stream<ap_uint<CFG::OUT_TW> > &out0_V) {
+    const int PIXELS = CFG::PIXELS, EB = CFG::EB, C0 = CFG::C0, C1 = CFG::C1, OUT_TW = CFG::OUT_TW;
 pixels:
     for (int i = 0; i < PIXELS; i++) {
 #pragma HLS PIPELINE II = 1
@@ -116,9 +135,10 @@ pixels:
     }
 }
 
-template <int PIXELS, int EB, int C0, int C1, int C2, int TW0, int TW1, int TW2, int OUT_TW>
-void bnf_concat_par(hls::stream<ap_uint<TW0> > &in0_V, hls::stream<ap_uint<TW1> > &in1_V,
-                    hls::stream<ap_uint<TW2> > &in2_V, hls::stream<ap_uint<OUT_TW> > &out0_V) {
+template <class CFG>
+void bnf_concat_par(hls::stream<ap_uint<CFG::TW0> > &in0_V, hls::stream<ap_uint<CFG::TW1> > &in1_V,
+                    hls::stream<ap_uint<CFG::TW2> > &in2_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V) {
+    const int PIXELS = CFG::PIXELS, EB = CFG::EB, C0 = CFG::C0, C1 = CFG::C1, C2 = CFG::C2, OUT_TW = CFG::OUT_TW;
 pixels:
     for (int i = 0; i < PIXELS; i++) {
 #pragma HLS PIPELINE II = 1
@@ -130,10 +150,12 @@ pixels:
     }
 }
 
-template <int PIXELS, int EB, int C0, int C1, int C2, int C3, int TW0, int TW1, int TW2, int TW3, int OUT_TW>
-void bnf_concat_par(hls::stream<ap_uint<TW0> > &in0_V, hls::stream<ap_uint<TW1> > &in1_V,
-                    hls::stream<ap_uint<TW2> > &in2_V, hls::stream<ap_uint<TW3> > &in3_V,
-                    hls::stream<ap_uint<OUT_TW> > &out0_V) {
+template <class CFG>
+void bnf_concat_par(hls::stream<ap_uint<CFG::TW0> > &in0_V, hls::stream<ap_uint<CFG::TW1> > &in1_V,
+                    hls::stream<ap_uint<CFG::TW2> > &in2_V, hls::stream<ap_uint<CFG::TW3> > &in3_V,
+                    hls::stream<ap_uint<CFG::OUT_TW> > &out0_V) {
+    const int PIXELS = CFG::PIXELS, EB = CFG::EB, C0 = CFG::C0, C1 = CFG::C1, C2 = CFG::C2, C3 = CFG::C3;
+    const int OUT_TW = CFG::OUT_TW;
 pixels:
     for (int i = 0; i < PIXELS; i++) {
 #pragma HLS PIPELINE II = 1
@@ -148,8 +170,9 @@ pixels:
 
 // ---- channel slice: of the CF input words per pixel, words FIRST..END-1 pass, the rest are
 // read and dropped (the unit runs at its input's rate) -------------------------------------
-template <int PIXELS, int CF, int FIRST, int END, int TW>
-void bnf_channel_slice(hls::stream<ap_uint<TW> > &in0_V, hls::stream<ap_uint<TW> > &out0_V) {
+template <class CFG>
+void bnf_channel_slice(hls::stream<ap_uint<CFG::TW> > &in0_V, hls::stream<ap_uint<CFG::TW> > &out0_V) {
+    const int PIXELS = CFG::PIXELS, CF = CFG::CF, FIRST = CFG::FIRST, END = CFG::END, TW = CFG::TW;
     int j = 0;
 words:
     for (int i = 0; i < PIXELS * CF; i++) {

@@ -1,14 +1,21 @@
 // bnnforge: per-channel sign of the fixed-point stream (bit = x >= t), Vivado/Vitis HLS.
 // Same words as hw/rtl/bnf_thresholding.v.
+//
+// The entry template takes one config struct CFG (hls4ml style), one `static const int`
+// member per parameter, named exactly:
+//   bnf_thresholding: C, PE, IN_W, PIXELS, IN_TW, OUT_TW
+// (the generated code: struct X_config { static const int MW = 72; ... }; bnf_...<X_config>(...)).
 #ifndef BNF_THRESHOLDING_H
 #define BNF_THRESHOLDING_H
 
 #include <ap_int.h>
 #include <hls_stream.h>
 
-template <int C, int PE, int IN_W, int PIXELS, int IN_TW, int OUT_TW>
-void bnf_thresholding(hls::stream<ap_uint<IN_TW> > &in0_V, hls::stream<ap_uint<OUT_TW> > &out0_V,
-                      const ap_uint<PE *(IN_W + 1)> thresholds[C / PE]) {
+template <class CFG>
+void bnf_thresholding(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
+                      const ap_uint<CFG::PE *(CFG::IN_W + 1)> thresholds[CFG::C / CFG::PE]) {
+    const int C = CFG::C, PE = CFG::PE, IN_W = CFG::IN_W, PIXELS = CFG::PIXELS, IN_TW = CFG::IN_TW;
+    const int OUT_TW = CFG::OUT_TW;
 words:
     for (int i = 0; i < PIXELS * (C / PE); i++) {
 #pragma HLS PIPELINE II = 1

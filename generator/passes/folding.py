@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
+from qonnx.transformation.base import Transformation
 
 from bnnforge.generator.hwops import DOMAIN, HWOp
 from bnnforge.quant.errors import BnnforgeError
@@ -78,8 +79,7 @@ def apply_folding(model: ModelWrapper, spec: dict) -> ModelWrapper:
             chosen[p] = v
         plan[name] = chosen
     for name, chosen in plan.items():
-        for p, v in chosen.items():
-            ops[name].set_nodeattr(p, v)
+        ops[name].set_folding(chosen)
     return tie_windows(model)
 
 
@@ -127,8 +127,7 @@ def auto_folding(model: ModelWrapper, target_cycles: int | None = None) -> tuple
         window = getCustomOp(producer) if producer is not None and producer.op_type == "SlidingWindow" else None
         best = fastest = None
         for values in itertools.product(*legal.values()):
-            for p, v in zip(legal, values):
-                op.set_nodeattr(p, v)
+            op.set_folding(dict(zip(legal, values)))
             est = op.estimate()
             if window is not None:
                 window.set_nodeattr("SIMD", op.get_nodeattr("SIMD"))
@@ -143,11 +142,35 @@ def auto_folding(model: ModelWrapper, target_cycles: int | None = None) -> tuple
         if best is None:
             warnings.append(f"{op.onnx_node.name} needs {fastest[0][0]} cycles per frame even fully parallel "
                             f"(target {target_cycles})")
-        for p, v in zip(legal, values):
-            op.set_nodeattr(p, v)
+        op.set_folding(dict(zip(legal, values)))
     return tie_windows(model), warnings
 
 
 def folding_of(model: ModelWrapper) -> dict[str, dict[str, int]]:
     """The current folding as a folding-file dict (only ops that fold)."""
     return {op.onnx_node.name: op.folding() for op in hw_ops(model) if op.fold_params()}
+
+
+class ApplyFolding(Transformation):
+    """The folding of a folding-file dict (see apply_folding)."""
+
+    def __init__(self, spec: dict) -> None:
+        super().__init__()
+        self.spec = spec
+
+    def apply(self, model: ModelWrapper) -> tuple[ModelWrapper, bool]:
+        return apply_folding(model, self.spec), False
+
+
+class AutoFolding(Transformation):
+    """The least-area folding meeting `target_cycles` (see auto_folding); ops that cannot
+    reach it are listed in `self.warnings`."""
+
+    def __init__(self, target_cycles: int | None = None) -> None:
+        super().__init__()
+        self.target_cycles = target_cycles
+        self.warnings: list[str] = []
+
+    def apply(self, model: ModelWrapper) -> tuple[ModelWrapper, bool]:
+        model, self.warnings = auto_folding(model, self.target_cycles)
+        return model, False

@@ -1,0 +1,97 @@
+"""The one cost model of memories and FIFOs, as Yosys synth_xilinx (and Vivado's default
+inference) maps them: LUTRAM for small or shallow memories, RAMB18 for the rest, URAM288
+where an op asks for it (`ram_style = "ultra"`, UltraScale+ parts).
+
+Three read styles, because synthesis maps them differently:
+- "sync": a RAM read through a register (FIFOs, frame and line buffers): BRAM when deep;
+- "async": read combinationally (read-modify-write buffers, vector banks): always LUTRAM;
+- "rom": a constant table (weights, biases): a LUT mux tree unless it is big enough that
+  Yosys prefers block RAM.
+"""
+
+from __future__ import annotations
+
+import math
+
+# Block RAM geometry of 7-series / UltraScale RAMB18: (width, depth) aspect ratios.
+BRAM18_SHAPES = ((1, 16384), (2, 8192), (4, 4096), (9, 2048), (18, 1024), (36, 512))
+# UltraScale+ URAM288: one fixed aspect
+URAM_WIDTH, URAM_DEPTH = 72, 4096
+# Memories at or below this many bits, or this shallow, go to LUTRAM (64 x 1 bit per LUT)
+LUTRAM_MAX_BITS = 2048
+LUTRAM_MAX_DEPTH = 64
+# Yosys maps a read-only memory into LUTs (a LUT6 per bit per 64 addresses) unless it holds
+# more bits than this per RAMB18 it would take: 64 x 144 and 128 x 144 stayed in LUTs,
+# 64 x 288 and 64 x 1024 went to block RAM (a registered read).
+ROM_BITS_PER_BRAM18 = 6144
+RAM_STYLES = ("auto", "distributed", "block", "ultra")
+# bnf_fifo: a word takes this many cycles from its input to its output
+FIFO_LATENCY = 2
+
+
+def clog2(n: int) -> int:
+    """ceil(log2(n)) for n >= 1 (0 for n = 1), as Verilog's $clog2."""
+    return max(0, (int(n) - 1).bit_length())
+
+
+def address_bits(depth: int) -> int:
+    """Address width of a memory of `depth` words as the RTL declares it (at least 1)."""
+    return max(1, clog2(depth))
+
+
+def bram18(width: int, depth: int) -> int:
+    """RAMB18 count for a width x depth memory, choosing the best aspect ratio."""
+    if width <= 0 or depth <= 0:
+        return 0
+    return min(math.ceil(width / w) * math.ceil(depth / d) for w, d in BRAM18_SHAPES)
+
+
+def uram288(width: int, depth: int) -> int:
+    if width <= 0 or depth <= 0:
+        return 0
+    return math.ceil(width / URAM_WIDTH) * math.ceil(depth / URAM_DEPTH)
+
+
+def lutram_lut(width: int, depth: int) -> int:
+    """LUTs of a LUTRAM with one write and one read port, as synth_xilinx maps it: 32 deep
+    6 bits per RAM32M (4 LUTs), 64 deep 3 bits per RAM64M, deeper ~1 LUT per bit per 64
+    words."""
+    if not width or not depth:
+        return 0
+    if depth <= 32:
+        return 4 * math.ceil(width / 6)
+    if depth <= 64:
+        return 4 * math.ceil(width / 3)
+    return width * math.ceil(depth / 64)
+
+
+def memory_cost(width: int, depth: int, read: str = "sync", style: str = "auto") -> dict[str, int]:
+    """{"lut", "bram18", "uram"} of a width x depth memory read `read` ("sync", "async",
+    "rom"), placed as `style` says ("auto": by size, as Vivado infers)."""
+    none = {"lut": 0, "bram18": 0, "uram": 0}
+    bits = width * depth
+    if bits == 0:
+        return none
+    if read == "async":
+        return {**none, "lut": lutram_lut(width, depth)}
+    if read == "rom":
+        if depth == 1:
+            return none  # a single word is constants
+        in_luts = bits <= ROM_BITS_PER_BRAM18 * bram18(width, depth)
+        if style == "distributed" or (style == "auto" and in_luts):
+            # a mux tree over the whole address space: 144 words cost as much as 256
+            return {**none, "lut": width * max(1, (1 << address_bits(depth)) // 64)}
+    elif style == "distributed" or (style == "auto" and (bits <= LUTRAM_MAX_BITS or depth <= LUTRAM_MAX_DEPTH)):
+        return {**none, "lut": width * math.ceil(depth / 64)}
+    if style == "ultra":
+        return {**none, "uram": uram288(width, depth)}
+    return {**none, "bram18": bram18(width, depth)}
+
+
+def fifo_cost(width: int, depth: int, style: str = "auto") -> dict[str, int]:
+    """bnf_fifo of `depth` words: its storage (read synchronously), the output register,
+    read and write pointers and the fill count (Yosys xc7, 16 bits x 32: 29 LUT, 33 FF)."""
+    aw = address_bits(depth)
+    mem = memory_cost(width, depth, "sync", style)
+    return {"lut": mem["lut"] + 3 * aw + 2, "ff": width + 3 * aw + 2, "bram18": mem["bram18"], "uram": mem["uram"],
+            "dsp": 0}

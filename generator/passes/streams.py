@@ -1,0 +1,90 @@
+"""The streams of a dataflow graph: which op port feeds which, how wide, how deep a FIFO."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+
+from bnnforge.generator.hwops.ports import Port
+from bnnforge.quant.errors import BnnforgeError
+
+# every FIFO holds at least this many words: a word in flight on each side of a handshake
+MIN_FIFO_DEPTH = 2
+
+
+@dataclass
+class Edge:
+    """One stream: producer (layer, port) -> FIFO -> consumer (layer, port). A graph input has
+    no producer, a graph output no consumer (and no FIFO)."""
+
+    tensor: str
+    src: tuple[str, Port] | None
+    dst: tuple[str, Port] | None
+    depth: int = MIN_FIFO_DEPTH
+
+    @property
+    def width(self) -> int:
+        """TDATA bits (both ends agree: edges() checks it)."""
+        return (self.src or self.dst)[1].tdata_bits
+
+
+def stream_inputs(model: ModelWrapper, node) -> list[str]:  # noqa: ANN001
+    """Inputs of a node that are streams (not initializers: weights, thresholds, ...)."""
+    return [t for t in node.input if model.get_initializer(t) is None]
+
+
+def tensor_shape(model: ModelWrapper, tensor: str) -> list[int]:
+    """Shape of a stream tensor: its producer's out_shape (a graph input's declared shape)."""
+    producer = model.find_producer(tensor)
+    return getCustomOp(producer).out_shape() if producer is not None else model.get_tensor_shape(tensor)
+
+
+def op_params(model: ModelWrapper, node) -> list[np.ndarray]:  # noqa: ANN001
+    """The node's initializer inputs (weights, thresholds, gains, ...) as integer codes, in
+    input order: the `*params` of the op's rtl() and hls()."""
+    inits = [model.get_initializer(t) for t in node.input]
+    return [np.rint(np.asarray(p, np.float64)).astype(np.int64) for p in inits if p is not None]
+
+
+def fifo_depths(model: ModelWrapper, node) -> list[int]:  # noqa: ANN001
+    """Depth of the FIFO in front of each stream input (SizeFIFOs stores them)."""
+    depths = list(getCustomOp(node).get_nodeattr("in_fifo_depths"))
+    n = len(stream_inputs(model, node))
+    return depths if len(depths) == n else [MIN_FIFO_DEPTH] * n
+
+
+def edges(model: ModelWrapper) -> list[Edge]:
+    """Every stream of the graph, checking both ends agree on its word: graph inputs first,
+    then op inputs in graph order, then graph outputs."""
+    producer: dict[str, tuple[str, Port]] = {}
+    for node in model.graph.node:
+        for tensor, port in zip(node.output, getCustomOp(node).out_ports()):
+            producer[tensor] = (node.name, port)
+    consumers = []
+    for node in model.graph.node:
+        ports = getCustomOp(node).in_ports()
+        streams = stream_inputs(model, node)
+        if len(ports) != len(streams):
+            raise BnnforgeError(f"{node.name}: {len(streams)} stream inputs but {len(ports)} input ports")
+        consumers += [(t, (node.name, p), d) for t, p, d in zip(streams, ports, fifo_depths(model, node))]
+    graph_inputs = {i.name for i in model.graph.input}
+    result = [Edge(t, None, dst, d) for t, dst, d in consumers if t in graph_inputs]
+    for tensor, dst, depth in consumers:
+        if tensor in graph_inputs:
+            continue
+        if tensor not in producer:
+            raise BnnforgeError(f"stream {tensor} into {dst[0]} has no producing op")
+        src = producer[tensor]
+        if (src[1].elems, src[1].elem_bits) != (dst[1].elems, dst[1].elem_bits):
+            raise BnnforgeError(
+                f"stream {tensor}: {src[0]} writes words of {src[1].elems} x {src[1].elem_bits} bits but {dst[0]} "
+                f"reads {dst[1].elems} x {dst[1].elem_bits} (a lowering bug, or width converters not inserted)")
+        result.append(Edge(tensor, src, dst, depth))
+    for o in model.graph.output:
+        if o.name not in producer:
+            raise BnnforgeError(f"graph output {o.name} has no producing op")
+        result.append(Edge(o.name, producer[o.name], None, 0))
+    return result

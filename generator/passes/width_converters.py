@@ -1,0 +1,62 @@
+"""InsertWidthConverters: a WidthConverter wherever a producer and its consumer fold a
+stream to different elements per word (FINN's InsertDWC plays this role there)."""
+
+from __future__ import annotations
+
+from onnx import helper
+from qonnx.core.datatype import DataType
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+from qonnx.transformation.base import Transformation
+
+from bnnforge.generator.hwops.base import DOMAIN
+from bnnforge.generator.passes.streams import stream_inputs
+
+
+def _remove_converters(model: ModelWrapper) -> bool:
+    """Take out the converters of an earlier run (the folding may have changed since)."""
+    removed = False
+    for node in [n for n in model.graph.node if n.op_type == "WidthConverter" and n.domain == DOMAIN]:
+        for consumer in model.graph.node:
+            consumer.input[:] = [node.input[0] if t == node.output[0] else t for t in consumer.input]
+        model.graph.node.remove(node)
+        removed = True
+    return removed
+
+
+class InsertWidthConverters(Transformation):
+    def apply(self, model: ModelWrapper) -> tuple[ModelWrapper, bool]:
+        changed = _remove_converters(model)
+        producers = {t: n for n in model.graph.node for t in n.output}
+        added = 0
+        for node in list(model.graph.node):
+            ports = getCustomOp(node).in_ports()
+            for port, tensor in zip(ports, stream_inputs(model, node)):
+                if tensor not in producers:
+                    continue
+                src = producers[tensor]
+                have = getCustomOp(src).out_ports()[list(src.output).index(tensor)]
+                if have.elems == port.elems:
+                    continue
+                shape = getCustomOp(src).out_shape()
+                dtype = DataType[getCustomOp(src).get_nodeattr("out_dtype")]
+                converted = f"{tensor}_dwc{added}"
+                dwc = helper.make_node("WidthConverter", [tensor], [converted],
+                                       name=f"WidthConverter_{tensor}_{added}", domain=DOMAIN, in_elems=have.elems,
+                                       out_elems=port.elems, elem_bits=have.elem_bits, out_shape=list(shape),
+                                       out_dtype=dtype.name)
+                added += 1
+                node.input[list(node.input).index(tensor)] = converted
+                model.graph.node.insert(list(model.graph.node).index(node), dwc)
+                model.set_tensor_shape(converted, shape)
+                model.set_tensor_datatype(converted, dtype)
+                changed = True
+        return model, False
+
+
+def prepare_interconnect(model: ModelWrapper) -> ModelWrapper:
+    """A copy of a folded graph with width converters and sized FIFOs, as the emitters and the
+    estimate need it (again on a graph that has them: earlier converters are replaced)."""
+    from bnnforge.generator.passes.fifos import SizeFIFOs
+
+    return model.transform(InsertWidthConverters(), cleanup=False).transform(SizeFIFOs(), cleanup=False)
