@@ -122,3 +122,42 @@ def test_finn_export_uses_finn_layers_and_agrees_on_mvau_cycles(graph) -> None: 
         assert finn[name]["cycles"] == ours[name]["estimate"]["cycles"]
         assert finn[name]["lut"] > 0
     assert finn[next(n for n in ours if ours[n]["op"] == "LongShortShift")] is None
+
+
+def test_converters_and_fifo_depths_are_stored_on_the_graph(graph, tmp_path: Path) -> None:  # noqa: ANN001
+    """The passes leave their results on the graph (they survive a save), and the stitched
+    RTL, the HLS top and the estimate all use those very depths."""
+    import re
+
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.custom_op.registry import getCustomOp
+
+    from bnnforge.generator.emit.hls import write_hls
+    from bnnforge.generator.emit.rtl import write_rtl
+    from bnnforge.generator.passes import edges, prepare_interconnect, stream_inputs
+    from bnnforge.generator.passes.fifos import latency
+    from bnnforge.generator.passes.streams import MIN_FIFO_DEPTH
+
+    folded, _ = auto_folding(graph, 1000)
+    prepared = prepare_interconnect(folded)
+    assert any(n.op_type == "WidthConverter" for n in prepared.graph.node)
+    prepared.save(str(tmp_path / "g.onnx"))
+    reloaded = ModelWrapper(str(tmp_path / "g.onnx"))
+    depths = []
+    for node in reloaded.graph.node:
+        d = list(getCustomOp(node).get_nodeattr("in_fifo_depths"))
+        assert len(d) == len(stream_inputs(reloaded, node)), node.name
+        depths += d
+    assert max(depths) > 4 * MIN_FIFO_DEPTH  # bypass FIFOs around the frame-latency ops
+    again = prepare_interconnect(reloaded)  # idempotent: converters replaced, not doubled
+    assert [n.op_type for n in again.graph.node] == [n.op_type for n in reloaded.graph.node]
+    top, _ = write_rtl(reloaded, tmp_path / "rtl", "net")
+    rtl_depths = [int(d) for d in re.findall(r"\.DEPTH\((\d+)\)", top.read_text())]
+    hls_depths = [int(d) for d in re.findall(r"depth = (\d+)", write_hls(reloaded, tmp_path / "hls", "net").read_text())]
+    est = estimate_graph(reloaded)
+    est_depths = [row["folding"]["depth"] for row in est["interconnect"] if row["op"] == "FIFO"]
+    assert sorted(rtl_depths) == sorted(est_depths) == sorted(depths)
+    # the HLS top's input ports are axis interfaces, every other stream an hls::stream
+    internal = [e.depth for e in edges(again) if e.src is not None and e.dst is not None]
+    assert sorted(hls_depths) == sorted(internal)
+    assert est["latency"]["cycles_estimate"] == latency(again)

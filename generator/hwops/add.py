@@ -33,6 +33,8 @@ class _AddOp(ElementwiseOp):
 
     Shared RTL/HLS plumbing: stream a on in0_V, b on in1_V, PE codes per word."""
 
+    control_ff = 1  # output valid
+
     def get_nodeattr_types(self) -> dict:
         return {**super().get_nodeattr_types(), "a_frac": ("i", False, 8), "b_frac": ("i", False, 8)}
 
@@ -52,12 +54,6 @@ class _AddOp(ElementwiseOp):
         # the aligned adder (the low max-shift bits of the sum are copies of one operand),
         # the rounding, the output register
         return {"lut": ib + 1 + round_lane_lut(sum_w, sh, ob), "ff": ob}
-
-    def resources(self) -> dict[str, int]:
-        pe = self.get_nodeattr("PE")
-        out = {k: v * pe for k, v in self.lane_cost().items()}
-        out["ff"] += 1  # output valid
-        return out
 
     def frac_parameters(self) -> dict[str, int]:
         return {"PE": self.get_nodeattr("PE"), "IN_W": self.get_nodeattr("in_bits"), "OUT_W": self.out_bits(),
@@ -92,7 +88,7 @@ class ResidualAdd(_AddOp):
         return 3
 
     def resources(self) -> dict[str, int]:
-        out = {"bram18": 0, "uram": 0, **super().resources()}
+        out = super().resources()
         skip = fifo_cost(self.get_nodeattr("PE") * self.get_nodeattr("in_bits"), self.get_nodeattr("skip_depth"),
                          self.get_nodeattr("ram_style"))
         for k in ("lut", "ff", "bram18", "uram"):
@@ -155,6 +151,8 @@ class Requantize(ElementwiseOp):
     """Round codes from 2**-in_frac onto (out bits, out_frac), half to even, saturating
     (the 8-bit quantizers in front of the context maps and the classifier)."""
 
+    control_ff = 1  # output valid
+
     def get_nodeattr_types(self) -> dict:
         return {**super().get_nodeattr_types(), "in_frac": ("i", False, 8)}
 
@@ -169,12 +167,6 @@ class Requantize(ElementwiseOp):
         ib, ob = self.get_nodeattr("in_bits"), self.out_bits()
         # a left shift only widens the value (wires) before the saturation
         return {"lut": round_lane_lut(ib - min(shift, 0), max(shift, 0), ob), "ff": ob}
-
-    def resources(self) -> dict[str, int]:
-        pe = self.get_nodeattr("PE")
-        out = {k: v * pe for k, v in self.lane_cost().items()}
-        out["ff"] += 1  # output valid
-        return out
 
     # ---- RTL and HLS emitters (bnf_requantize.v / .h) -----------------------------------
     def _parameters(self) -> dict[str, int]:

@@ -108,8 +108,9 @@ class RTLInstance:
     module: str
     files: tuple[str, ...]  # hw/rtl sources, dependencies first
     parameters: dict[str, RTLValue]
-    # inputs of stream ports the module has but this instance does not use: (port signal, value)
-    tie_offs: tuple[tuple[str, str], ...] = ()
+    # signals of stream ports the module has but this instance does not use: (signal, a
+    # Verilog value for an input | the bit width of an output left open)
+    tie_offs: tuple[tuple[str, str | int], ...] = ()
 
 
 # ---- what hls() returns ----------------------------------------------------------------
@@ -307,14 +308,20 @@ class ElementwiseOp(HWOp):
     def lane_cost(self) -> dict[str, float]:
         """Resources of one PE lane."""
 
+    # flip-flops outside the lanes (an output valid, say)
+    control_ff = 0
+
     def param_bits(self) -> int:
         """Bits of per-channel parameters each lane stores."""
         return 0
 
     def resources(self) -> dict[str, float]:
+        """PE lanes, their per-channel parameter memory, and the control flip-flops."""
         pe = self.get_nodeattr("PE")
-        out = {k: v * pe for k, v in self.lane_cost().items()}
-        mem = self.memory(self.param_bits() * pe, self.channels() // pe)
-        for k, v in mem.items():
-            out[k] = out.get(k, 0) + v
+        out = dict.fromkeys(RESOURCE_KEYS, 0)
+        for k, v in self.lane_cost().items():
+            out[k] += v * pe
+        for k, v in self.memory(self.param_bits() * pe, self.channels() // pe).items():
+            out[k] += v
+        out["ff"] += self.control_ff
         return out

@@ -89,9 +89,13 @@ def memory_cost(width: int, depth: int, read: str = "sync", style: str = "auto")
 
 
 def fifo_cost(width: int, depth: int, style: str = "auto") -> dict[str, int]:
-    """bnf_fifo of `depth` words: its storage (read synchronously), the output register,
-    read and write pointers and the fill count (Yosys xc7, 16 bits x 32: 29 LUT, 33 FF)."""
+    """bnf_fifo of `depth` words: its storage (read synchronously; in LUTRAM as lutram_lut
+    counts it), the output register (inside the block RAM when there is one), read and write
+    pointers and the fill count. Yosys synth_xilinx xc7: 16 x 32 29 LUT / 33 FF (this model
+    29 / 33), 64 x 1024 23 LUT / 32 FF / 4 BRAM18 (32 / 32 / 4); inside ResidualAdd, 64 x 64,
+    the whole unit 244 LUT (240)."""
     aw = address_bits(depth)
     mem = memory_cost(width, depth, "sync", style)
-    return {"lut": mem["lut"] + 3 * aw + 2, "ff": width + 3 * aw + 2, "bram18": mem["bram18"], "uram": mem["uram"],
-            "dsp": 0}
+    in_luts = mem["bram18"] == 0 and mem["uram"] == 0
+    return {"lut": (lutram_lut(width, depth) if in_luts else 0) + 3 * aw + 2,
+            "ff": (width if in_luts else 0) + 3 * aw + 2, "bram18": mem["bram18"], "uram": mem["uram"], "dsp": 0}

@@ -75,8 +75,11 @@ class Duplicate(_Plumbing):
     def rtl(self, *params: np.ndarray) -> RTLInstance:
         param_codes(params, 0, self.layer_name())
         n = self.outputs()
-        # the module has MAX_STREAMS outputs: the unused ones are always ready
-        unused = tuple((f"{out_port(k)}_TREADY", "1'b1") for k in range(n, MAX_STREAMS))
+        # the module has MAX_STREAMS outputs: the unused ones are always ready, their data and
+        # valid left open
+        tw = self.tdata_bits()
+        unused = tuple((f"{out_port(k)}_{sig}", {"TDATA": tw, "TVALID": 1, "TREADY": "1'b1"}[sig])
+                       for k in range(n, MAX_STREAMS) for sig in ("TDATA", "TVALID", "TREADY"))
         return RTLInstance("bnf_duplicate", ("bnf_duplicate.v",), {"N": n, "W": self.out_ports()[0].word_bits}, unused)
 
     def hls(self, *params: np.ndarray) -> HLSInstance:
@@ -140,9 +143,10 @@ class Concat(_Plumbing):
         counts = self.channel_counts() + [0] * (MAX_STREAMS - n)
         fold = {} if self.parallel() else {"PE": self.get_nodeattr("PE")}
         module = "bnf_concat_par" if self.parallel() else "bnf_concat"
-        # the module has MAX_STREAMS inputs: the unused ones carry no data
-        unused = () if self.parallel() else tuple((f"{in_port(k)}_{s}", "0") for k in range(n, MAX_STREAMS)
-                                                  for s in ("TDATA", "TVALID"))
+        # the module has MAX_STREAMS inputs: the unused ones carry no data, their ready left
+        # open
+        unused = tuple((f"{in_port(k)}_{s}", 1 if s == "TREADY" else "0") for k in range(n, MAX_STREAMS)
+                       for s in ("TDATA", "TVALID", "TREADY"))
         return RTLInstance(module, (f"{module}.v",), {"NI": n, **{f"C{i}": c for i, c in enumerate(counts)}, **fold,
                                                       "EB": self.get_nodeattr("elem_bits")}, unused)
 

@@ -111,7 +111,7 @@ class DynamicSign(ElementwiseOp):
         return self.diff_bits() + 1  # the static thresholds
 
     def resources(self) -> dict[str, float]:
-        out = {"bram18": 0, "uram": 0, **super().resources()}
+        out = super().resources()
         pe, cf = self.get_nodeattr("PE"), self.channels() // self.get_nodeattr("PE")
         addr = bits_for(0, 2 * self.frame_words())
         out["lut"] += 2 * addr + 8  # ring pointers, fill count, frame and v flags
