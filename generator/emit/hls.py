@@ -16,6 +16,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.generator.hwops.base import HLSArray, HLSInstance, HWOp
+from bnnforge.generator.emit.rtl import signal_name
 from bnnforge.generator.hwops.ports import in_port, out_port
 from bnnforge.generator.passes.streams import edges, op_params
 from bnnforge.generator.passes.width_converters import prepare_interconnect
@@ -74,10 +75,6 @@ def top_source(op: HWOp, name: str, *params) -> tuple[str, str]:  # noqa: ANN002
     return header, top
 
 
-def _stream_name(tensor: str) -> str:
-    return "s_" + "".join(c if c.isalnum() else "_" for c in tensor)
-
-
 def write_hls(model: ModelWrapper, outdir: Path, top: str, source: str = "") -> Path:
     """Write `top`.cpp: a DATAFLOW region calling each op's template on hls::streams (with
     the FIFO depths of the RTL), and `top`_params.h with every layer's config struct and
@@ -95,7 +92,7 @@ def write_hls(model: ModelWrapper, outdir: Path, top: str, source: str = "") -> 
             name = out_port(sum(1 for p in top_ports if p[0].startswith("out")))
             top_ports.append((name, e.width))
         else:
-            name = _stream_name(e.tensor)
+            name = signal_name(e.tensor)
             streams.append(f"    hls::stream<ap_uint<{e.width}> > {name};\n"
                            f"#pragma HLS STREAM variable = {name} depth = {e.depth}\n")
         for end in (e.src, e.dst):

@@ -61,7 +61,8 @@ def instance_text(module: str, name: str, params: dict[str, str], conns: list[tu
     return f"{head}{clist}\n    );\n"
 
 
-def _wire(tag: str) -> str:
+def signal_name(tag: str) -> str:
+    """A Verilog/C++ identifier for a stream tag (tensor or layer_port)."""
     return "s_" + "".join(c if c.isalnum() else "_" for c in tag)
 
 
@@ -92,7 +93,7 @@ def write_rtl(model: ModelWrapper, outdir: Path, top: str, source: str = "",
             ports += [f"    input  wire [{w - 1}:0] {src}_TDATA", f"    input  wire {src}_TVALID",
                       f"    output wire {src}_TREADY"]
         else:
-            src = _wire(f"{e.src[0]}_{e.src[1].name}")
+            src = signal_name(f"{e.src[0]}_{e.src[1].name}")
             decl.append(f"    wire [{w - 1}:0] {src}_TDATA;\n    wire {src}_TVALID, {src}_TREADY;")
             ends[(e.src[0], e.src[1].name)] = src
         if e.dst is None:
@@ -103,7 +104,7 @@ def write_rtl(model: ModelWrapper, outdir: Path, top: str, source: str = "",
             body.append(f"    assign {dst}_TDATA = {src}_TDATA;\n    assign {dst}_TVALID = {src}_TVALID;\n"
                         f"    assign {src}_TREADY = {dst}_TREADY;\n")
             continue
-        dst = _wire(f"{e.dst[0]}_{e.dst[1].name}")
+        dst = signal_name(f"{e.dst[0]}_{e.dst[1].name}")
         decl.append(f"    wire [{w - 1}:0] {dst}_TDATA;\n    wire {dst}_TVALID, {dst}_TREADY;")
         ends[(e.dst[0], e.dst[1].name)] = dst
         body.append(f"    // {e.tensor}: {e.src[0] if e.src else 'input'} -> {e.dst[0]}, {e.depth} words\n"
@@ -123,7 +124,7 @@ def write_rtl(model: ModelWrapper, outdir: Path, top: str, source: str = "",
             conns += _axis(port.name, ends[(node.name, port.name)])
         for signal, value in inst.tie_offs:
             if isinstance(value, int):  # an output this instance does not use: a wire Verilator knows is unused
-                wire = _wire(f"{node.name}_{signal}") + "_unused"
+                wire = signal_name(f"{node.name}_{signal}") + "_unused"
                 decl.append(f"    wire [{value - 1}:0] {wire};" if value > 1 else f"    wire {wire};")
                 value = wire
             conns.append((signal, value))

@@ -13,20 +13,17 @@ from bnnforge.generator.hwops.base import DOMAIN
 from bnnforge.generator.passes.streams import stream_inputs
 
 
-def _remove_converters(model: ModelWrapper) -> bool:
+def _remove_converters(model: ModelWrapper) -> None:
     """Take out the converters of an earlier run (the folding may have changed since)."""
-    removed = False
     for node in [n for n in model.graph.node if n.op_type == "WidthConverter" and n.domain == DOMAIN]:
         for consumer in model.graph.node:
             consumer.input[:] = [node.input[0] if t == node.output[0] else t for t in consumer.input]
         model.graph.node.remove(node)
-        removed = True
-    return removed
 
 
 class InsertWidthConverters(Transformation):
     def apply(self, model: ModelWrapper) -> tuple[ModelWrapper, bool]:
-        changed = _remove_converters(model)
+        _remove_converters(model)
         producers = {t: n for n in model.graph.node for t in n.output}
         added = 0
         for node in list(model.graph.node):
@@ -50,7 +47,6 @@ class InsertWidthConverters(Transformation):
                 model.graph.node.insert(list(model.graph.node).index(node), dwc)
                 model.set_tensor_shape(converted, shape)
                 model.set_tensor_datatype(converted, dtype)
-                changed = True
         return model, False
 
 
