@@ -48,7 +48,7 @@ def synth_op(label: str, op, params: list[np.ndarray] = ()) -> dict:  # noqa: AN
 def synth_block(label: str, model) -> dict:  # noqa: ANN001
     """Synthesize a stitched graph (ops + FIFOs); the estimate is the graph estimate's totals."""
     with tempfile.TemporaryDirectory() as tmp:
-        top_file, lib = write_rtl(model, Path(tmp), "block", relative_mem=True)
+        top_file, lib = write_rtl(model, Path(tmp), "block", mem_prefix="./")
         files = {p.name: p.read_text() for p in (Path(tmp) / "mem").glob("*.mem")}
         res = synth_xilinx("block", [top_file, *rtl_sources(*lib)], {}, files, timeout=3600)
     report = estimate_graph(model)

