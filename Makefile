@@ -19,7 +19,8 @@ STAMP  := $(VENV)/.bnnforge-setup.stamp
 RUN_ENV := PATH="$(abspath $(BIN)):$$PATH"
 
 PYTEST_ARGS ?= tests
-# pytest-xdist workers: the two slowest tests (full-size ladders) then run side by side
+# pytest-xdist workers: the two slowest tests (full-size ladders) then run side by side;
+# --dist loadgroup keeps the tests of one xdist_group (one shared build) on one worker
 PYTEST_WORKERS ?= 2
 DEMO_ARGS   ?=
 
@@ -112,7 +113,7 @@ demo: setup
 	$(RUN_ENV) $(BIN)/bnnforge demo $(DEMO_ARGS)
 
 test: setup
-	$(RUN_ENV) $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(RUN_ENV) $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 RTL_SOURCES = $(wildcard hw/rtl/*.v hw/rtl/*.sv)
 

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +49,7 @@ class BuildOptions:
     images: int | None = None  # test images in tb_data (default: the digits test split, or 8 random)
     overrides: dict = field(default_factory=dict)  # zoo model config (--set)
     force: bool = False
-    log: object = print  # progress lines
+    log: object = None  # progress lines (default: console.say)
 
 
 @dataclass
@@ -145,7 +144,9 @@ def build(opts: BuildOptions) -> dict:
     cycles_target = target_cycles(opts)
     _check_options(opts)
     t0 = time.perf_counter()
-    log = _timed(opts.log)
+    from bnnforge.generator.console import say
+
+    log = _timed(opts.log or say)
     out = Path(opts.out)
     tmp = out.resolve().parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -258,7 +259,3 @@ def read_build(path: Path) -> tuple[dict, dict]:
     except json.JSONDecodeError as e:
         raise BnnforgeError(f"{path} is not a bnnforge build: corrupt JSON ({e})") from None
     return build_info, report
-
-
-def stderr_log(line: str) -> None:
-    print(line, file=sys.stderr)

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
+from bnnforge.generator.console import say
 from bnnforge.generator.errors import BnnforgeError
 
 
@@ -80,7 +81,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from bnnforge.generator.export import export_qonnx_file
 
     out = export_qonnx_file(Path(args.ckpt), Path(args.out))
-    print(f"wrote {out}")
+    say(f"wrote {out}")
     return 0
 
 
@@ -92,12 +93,12 @@ def _cmd_graph(args: argparse.Namespace) -> int:
 
     report = write_graph(Path(args.ckpt), Path(args.out), args.fold, args.target_cycles, args.part or DEFAULT_PART)
     if args.json:
-        print(json.dumps(report, indent=2))
+        say(json.dumps(report, indent=2))
         return 0
-    print(format_estimate(report, args.clock_mhz))
+    say(format_estimate(report, args.clock_mhz))
     for w in report["warnings"]:
-        print(f"warning: {w}", file=sys.stderr)
-    print("wrote " + ", ".join(str(p) for p in companion_paths(Path(args.out)).values()))
+        say(f"warning: {w}", err=True)
+    say("wrote " + ", ".join(str(p) for p in companion_paths(Path(args.out)).values()))
     return 0
 
 
@@ -149,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="bnnforge",
         description="Hardware generator for binary neural networks (BCDNet, FTBNN, ReActNet).",
     )
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show the warnings and logs of torch, qonnx, FINN and the simulators")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -237,11 +240,19 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# commands whose third-party output (torch's exporter, qonnx, FINN, simulators) stays off
+# the terminal unless -v
+QUIET_COMMANDS = {"export", "graph", "build", "csim", "demo"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from bnnforge.generator.console import quiet
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with quiet(enabled=args.command in QUIET_COMMANDS and not args.verbose):
+            return int(args.func(args) or 0)
     except BnnforgeError as exc:
         print(f"bnnforge {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -1,11 +1,10 @@
 """`bnnforge demo`: the embedded default, end to end, on the shipped bcdnet-tiny checkpoint.
 
-It loads (or retrains) the tiny BCDNet, checks that its accuracy on the digits test split,
-evaluated with the hardware's fixed-point semantics, is the accuracy recorded in the
-checkpoint, counts its operations, builds the folded dataflow graph (FINN streamlining,
-bnnforge hardware ops, auto folding) and runs the test images through the ops' golden
-models, which must match PyTorch bit for bit, and writes the graph, its estimates next to
-FINN's and a summary. HLS/RTL generation of the whole network joins when `build` exists.
+Builds the network for the default part (HLS project, RTL project, FINN graph, test
+vectors from the digits test split), C-simulates the HLS project on every test image,
+simulates the RTL in cocotb on Verilator, and prints one table: accuracy in PyTorch and in
+hardware, mismatching images per verification rung, cycles per frame estimated, counted in
+the HLS loops and simulated, and the resources against the part.
 """
 
 from __future__ import annotations
@@ -15,10 +14,14 @@ import time
 from importlib import resources
 from pathlib import Path
 
+from bnnforge.generator.console import say
 from bnnforge.quant.errors import BnnforgeError
 
 DEMO_MODEL = "bcdnet-tiny"
 DEFAULT_OUT = Path("bnnforge-demo")
+# frames of 1024 cycles: 97,656 frames/s at 100 MHz, and the network fits the xc7z020
+DEMO_TARGET_CYCLES = 1024
+DEMO_SIM_IMAGES = 32
 
 
 def shipped_checkpoint() -> Path:
@@ -26,77 +29,73 @@ def shipped_checkpoint() -> Path:
     return Path(str(resources.files("bnnforge.quant.checkpoints") / f"{DEMO_MODEL}.pt"))
 
 
-def run_demo(out: Path | None = None, retrain: bool = False) -> int:
+def run_demo(out: Path | None = None, retrain: bool = False, simulator: str = "verilator") -> int:
+    from bnnforge.generator.build import BuildOptions, build
     from bnnforge.quant import models
-    from bnnforge.quant.data import load_digits_split
-    from bnnforge.quant.opcount import count_ops
-    from bnnforge.quant.train import TrainConfig, evaluate, train_and_save
+    from bnnforge.sim.network import sim_command
+    from bnnforge.sim.project_csim import csim_command
 
+    t_start = time.perf_counter()
     out = Path(out or DEFAULT_OUT)
-    out.mkdir(parents=True, exist_ok=True)
     ckpt_path = shipped_checkpoint()
     if retrain or not ckpt_path.is_file():
-        ckpt_path = out / f"{DEMO_MODEL}.pt"
-        print(f"[1/4] training {DEMO_MODEL} on digits (two-step binary QAT) -> {ckpt_path}")
+        from bnnforge.quant.train import TrainConfig, train_and_save
+
+        ckpt_path = out.with_name(out.name + f"-{DEMO_MODEL}.pt")
+        say(f"training {DEMO_MODEL} on digits (two-step binary QAT) -> {ckpt_path}")
         train_and_save(TrainConfig(model=DEMO_MODEL), ckpt_path)
-    else:
-        print(f"[1/4] loading the shipped checkpoint {ckpt_path.name}")
-    ckpt = models.read_checkpoint(ckpt_path)
-    model = models.load(ckpt_path)
+    recorded = models.read_checkpoint(ckpt_path)["metrics"]["test_accuracy"]
 
-    print("[2/4] evaluating with fixed-point (hardware) semantics on the digits test split")
-    t0 = time.time()
-    _, _, x_te, y_te = load_digits_split(model.input_shape[1])
-    acc = evaluate(model, x_te, y_te)
-    recorded = ckpt["metrics"]["test_accuracy"]
-    print(f"      accuracy {acc:.4f} on {len(y_te)} images ({time.time() - t0:.1f} s); "
-          f"recorded at training time {recorded:.4f}")
-    if acc != recorded:
-        raise BnnforgeError(f"re-evaluated accuracy {acc} differs from the checkpoint's {recorded}: "
-                            "the model is not reproducible")
-
-    print("[3/4] counting operations")
-    ops = count_ops(model, name=DEMO_MODEL)
-    t = ops["total"]
-    print(f"      BOPs {t['bops']:.4g}  FLOPs {t['flops']:.4g}  OPs {t['ops']:.4g}")
-
-    print("[4/4] dataflow graph: FINN streamlining, hardware ops, auto folding, golden model")
-    t0 = time.time()
-    hw = _dataflow(model, x_te, y_te, out)
-    print(f"      {hw['hw_ops']} hardware ops; golden model: accuracy {hw['accuracy']:.4f}, "
-          f"{hw['golden_mismatches']} of {len(y_te)} images differ from PyTorch ({time.time() - t0:.1f} s)")
-    print(f"      estimate {hw['totals']['lut']} LUT, {hw['totals']['bram18']} BRAM18, {hw['totals']['dsp']} DSP; "
-          f"{hw['cycles_per_frame']} cycles/frame")
-    if hw["golden_mismatches"]:
-        raise BnnforgeError("the dataflow graph's golden model differs from PyTorch: a bug")
-
-    summary = {"model": DEMO_MODEL, "config": ckpt["config"], "checkpoint": str(ckpt_path),
-               "accuracy": {"torch": acc, "hardware": hw["accuracy"], "images": len(y_te)},
-               "verification": {"images": len(y_te), "golden_mismatches": hw["golden_mismatches"]},
-               "estimate": {"totals": hw["totals"], "cycles_per_frame": hw["cycles_per_frame"]},
-               "ops": t, "layers": ops["layers"]}
-    tmp = out / "summary.json.partial"
-    tmp.write_text(json.dumps(summary, indent=2))
-    tmp.replace(out / "summary.json")
-    print(f"wrote {out / 'summary.json'}")
-    return 0
+    say(f"== build: {DEMO_MODEL} ({ckpt_path.name}) -> {out}/")
+    report = build(BuildOptions(source=str(ckpt_path), out=out, target_cycles=DEMO_TARGET_CYCLES, force=True))
+    if report["accuracy"]["torch"] != recorded:
+        raise BnnforgeError(f"PyTorch accuracy {report['accuracy']['torch']} differs from the checkpoint's "
+                            f"{recorded}: the model is not reproducible")
+    say("== HLS C-simulation")
+    csim_rc = csim_command(out)
+    say(f"== RTL simulation (cocotb, {simulator})")
+    sim_rc = sim_command(out, simulator, images=DEMO_SIM_IMAGES)
+    report = json.loads((out / "report.json").read_text())
+    say("")
+    say(summary(report, out))
+    say(f"demo finished in {time.perf_counter() - t_start:.0f} s")
+    v = report["verification"]
+    return 1 if (csim_rc or sim_rc or v["golden_mismatches"]) else 0
 
 
-def _dataflow(model, x, y, out: Path) -> dict:  # noqa: ANN001
-    """Write the folded graph next to the summary and check its golden model on the images."""
-    import numpy as np
-    import torch
+def summary(report: dict, out: Path) -> str:
+    """The demo's table."""
+    v, t, lat = report["verification"], report["throughput"], report["latency"]
+    acc = report.get("accuracy")
+    dev = report["device"]
+    clock = report["clock_mhz"]
+    lines = [f"{report['model']} on {report['part']} at {clock:g} MHz"]
+    if acc:
+        lines.append(f"accuracy on {acc['images']} digits test images: PyTorch {acc['torch']:.2%}, "
+                     f"hardware {acc['hardware']:.2%}")
+    lines += ["", "verification (bit-exact)         images  mismatching",
+              f"  golden model vs PyTorch          {v['images']:>6}  {v['golden_mismatches']:>11}",
+              f"  HLS C-simulation (g++)           {v.get('csim_images') or '-':>6}  "
+              f"{_n(v['csim_mismatches']):>11}",
+              f"  RTL simulation ({v.get('rtl_simulator') or '-':<9})        {v.get('rtl_images') or '-':>6}  "
+              f"{_n(v['rtl_mismatches']):>11}",
+              "", "cycles per frame:  estimate {}  HLS loop trips {}  RTL simulated {}".format(
+                  t["cycles_per_frame_estimate"], _n(t.get("cycles_per_frame_hls")), _n(t["cycles_per_frame_sim"])),
+              f"throughput at {clock:g} MHz: {t['fps_at_clock']:,.0f} frames/s (estimate; bottleneck {t['bottleneck']})"
+              + (f", {clock * 1e6 / t['cycles_per_frame_sim']:,.0f} frames/s simulated" if t["cycles_per_frame_sim"]
+                 else ""),
+              f"latency (first pixel in to last logit out): estimate {lat['cycles_estimate']} cycles"
+              + (f", simulated {lat['cycles_sim']} cycles = {lat['cycles_sim'] / clock:.1f} us" if lat["cycles_sim"]
+                 else ""),
+              "", "resources (estimate)   used  available  utilisation"]
+    used = report["totals"]["estimate"]
+    for k, name in (("lut", "LUT"), ("ff", "FF"), ("bram18", "BRAM18"), ("dsp", "DSP")):
+        lines.append(f"  {name:<18} {used[k]:>6}  {dev['capacity'][k]:>9}  {dev['utilisation'][k]:>10.1%}")
+    lines.append(f"  fits {report['part']}: {'yes' if dev['fits'] else 'NO'}")
+    lines += ["", f"wrote {out}/: hls/ (Vivado/Vitis HLS project), rtl/ (Verilog, cocotb tb), finn/ (FINN graph), "
+                  "tb_data/, report.json, build.json"]
+    return "\n".join(lines)
 
-    from bnnforge.generator.dataflow import build_dataflow, run_dataflow
-    from bnnforge.generator.graph import save_graph
-    from bnnforge.generator.lower import lower
 
-    streamlined, graph = build_dataflow(model, batch=1)
-    report = save_graph(model.name, graph, out / "graph.onnx")
-    logits = run_dataflow(lower(streamlined, batch=len(x)), x.numpy())
-    with torch.no_grad():
-        want = model(x).double().numpy()
-    mismatches = int((logits != want).any(axis=1).sum())
-    accuracy = float((np.argmax(logits, axis=1) == y.numpy()).mean())
-    return {"hw_ops": len(report["layers"]), "golden_mismatches": mismatches, "accuracy": accuracy,
-            "totals": report["totals"]["estimate"], "cycles_per_frame": report["throughput"]["cycles_per_frame_estimate"]}
+def _n(value: object) -> str:
+    return "-" if value is None else str(value)

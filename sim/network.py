@@ -8,7 +8,6 @@ simulator's output goes to a log file; the terminal shows a progress bar.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -19,6 +18,7 @@ import threading
 import time
 from pathlib import Path
 
+from bnnforge.generator.console import quiet, say, terminal
 from bnnforge.quant.errors import BnnforgeError
 from bnnforge.sim.project_csim import cache_root
 from bnnforge.sim.runner import SIMULATORS, find_tools, verilator_make_flags
@@ -73,29 +73,6 @@ def check_ports(sources: list[Path], top: str, in_bits: int, out_bits: int) -> b
     return re.search(rf"\bparameter\s+{MEM_PARAM}\b", text) is not None
 
 
-@contextlib.contextmanager
-def _output_to(log_path: Path):  # noqa: ANN202
-    """Send this process's stdout/stderr (and its children's) to `log_path`; yields a file
-    object on the original stderr for progress output."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    term = os.fdopen(os.dup(2), "w")
-    with open(log_path, "w") as log:
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
-        try:
-            yield term
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            os.close(saved[0])
-            os.close(saved[1])
-            term.close()
-
-
 def simulate_network(build_dir: Path, top: str, tb_meta: dict, simulator: str = "verilator", images: int | None = None,
                      stall: float = 0.0, seed: int = 0, rtl: Path | None = None, progress: bool = True) -> dict:
     """Simulate; returns the test bench's result (mismatches, cycles) plus the log path."""
@@ -146,10 +123,10 @@ def simulate_network(build_dir: Path, top: str, tb_meta: dict, simulator: str = 
             finally:
                 sys.path.remove(str(tb_file.parent))
 
-        with _output_to(log_path) as term:
+        with quiet(log_path):
             thread = threading.Thread(target=work_fn, daemon=True)
             thread.start()
-            _progress(thread, progress_file, n_images, simulator, term if progress else None)
+            _progress(thread, progress_file, n_images, simulator, terminal() if progress else None)
         if "error" in outcome:
             raise BnnforgeError(f"{simulator} could not build or run {top}: {type(outcome['error']).__name__}; "
                                 f"see {log_path}")

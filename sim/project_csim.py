@@ -77,13 +77,16 @@ def run_csim_project(build_dir: Path, top: str, tb_dir: Path, images: int) -> di
     return {"mismatches": mismatches, "trips": trips, "output": run.stdout}
 
 
-def csim_command(build_dir: Path, log=print) -> int:  # noqa: ANN001
+def csim_command(build_dir: Path, log=None) -> int:  # noqa: ANN001
     """C-simulate a build, record the results in its report.json; exit status 1 on any
     mismatching image."""
     from bnnforge.generator.build import TB_DIR, read_build
     from bnnforge.generator.report.build_report import update_report
     from bnnforge.generator.tb_data import read_tb_data
 
+    from bnnforge.generator.console import say
+
+    log = log or say
     build_dir = Path(build_dir)
     info, _ = read_build(build_dir)
     tb = read_tb_data(build_dir / TB_DIR)
