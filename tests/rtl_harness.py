@@ -16,6 +16,16 @@ from bnnforge.sim.runner import lint_rtl, rtl_sources, run_stream_test
 BUILD_ROOT = Path(__file__).resolve().parent.parent / ".sim_build"
 
 
+def assert_hls_rate(op, trips: dict[str, int]) -> None:  # noqa: ANN001
+    """The HLS cycle model of a C-simulated template (hw/hls/bnf_trips.h): its slowest
+    process's loop trips per frame (`csim(..., trips=True)`) equal the op's cycles(), the
+    frame interval its RTL is verified to meet."""
+    assert trips, f"{op.layer_name()}: no loop trips reported"
+    assert max(trips.values()) == op.cycles(), (
+        f"{op.layer_name()}: HLS loop trips per frame {trips}, slowest {max(trips.values())}; "
+        f"cycles() {op.cycles()}")
+
+
 def run_op_rtl(op, simulator: str, inputs: list[np.ndarray], weights: np.ndarray | None, expected: np.ndarray,
                stall: float, seed: int = 0) -> dict:  # noqa: ANN001
     """Drive the op's RTL with `inputs` (golden-model tensors), compare with `expected`.

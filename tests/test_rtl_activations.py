@@ -14,7 +14,7 @@ from qonnx.custom_op.registry import getCustomOp
 from bnnforge.sim.csim import csim
 from bnnforge.generator.hwops import DOMAIN
 from bnnforge.quant.errors import BnnforgeError
-from tests.rtl_harness import verify_op_rtl
+from tests.rtl_harness import assert_hls_rate, verify_op_rtl
 
 OUT_BITS, FRAC, SLOPE_BITS, SLOPE_FRAC = 16, 8, 8, 6
 # shape (without N), PE, in_bits: the residual stream's 16-bit codes, and a wider input
@@ -75,7 +75,9 @@ def test_prelu_rtl(op_type: str, case: str, simulator: str) -> None:
 def test_prelu_csim(op_type: str, case: str, tmp_path: Path) -> None:
     frames = 12
     op, (x,), prm, want = build(op_type, case)(frames, 5)
-    assert csim(op, op_type.lower(), op.in_words(x), frames, tmp_path, prm) == op.out_words(want)
+    got, trips = csim(op, op_type.lower(), op.in_words(x), frames, tmp_path, prm, trips=True)
+    assert got == op.out_words(want)
+    assert_hls_rate(op, trips)
 
 
 def test_prelu_refuses_what_does_not_fit() -> None:

@@ -14,7 +14,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.sim.csim import csim
 from bnnforge.generator.hwops import DOMAIN
-from tests.rtl_harness import verify_op_rtl
+from tests.rtl_harness import assert_hls_rate, verify_op_rtl
 
 # op -> case -> (shape [H, W, C] of a frame, attributes); in_bits and out_dtype set the ranges
 CASES = {
@@ -86,4 +86,6 @@ def test_add_rtl(op_type: str, case: str, simulator: str) -> None:
 def test_add_csim(op_type: str, case: str, tmp_path: Path) -> None:
     frames = 6
     op, inputs, _, want = build(op_type, case)(frames, 5)
-    assert csim(op, op_type.lower(), op.in_words(*inputs), frames, tmp_path) == op.out_words(want)
+    got, trips = csim(op, op_type.lower(), op.in_words(*inputs), frames, tmp_path, trips=True)
+    assert got == op.out_words(want)
+    assert_hls_rate(op, trips)

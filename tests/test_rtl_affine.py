@@ -14,7 +14,7 @@ from qonnx.custom_op.registry import getCustomOp
 from bnnforge.sim.csim import csim
 from bnnforge.generator.hwops import DOMAIN
 from bnnforge.quant.errors import BnnforgeError
-from tests.rtl_harness import verify_op_rtl
+from tests.rtl_harness import assert_hls_rate, verify_op_rtl
 
 OUT_BITS, OUT_FRAC, GAIN_BITS = 16, 8, 12
 # shape (without N), PE, branches, in_bits, in_frac, exponents (a range, or one per channel),
@@ -87,7 +87,9 @@ def test_fixed_affine_rtl(case: str, simulator: str) -> None:
 def test_fixed_affine_csim(case: str, tmp_path: Path) -> None:
     frames = 12
     op, dots, prm, want = build(case)(frames, 5)
-    assert csim(op, "fixed_affine", op.in_words(*dots), frames, tmp_path, prm) == op.out_words(want)
+    got, trips = csim(op, "fixed_affine", op.in_words(*dots), frames, tmp_path, prm, trips=True)
+    assert got == op.out_words(want)
+    assert_hls_rate(op, trips)
 
 
 def test_fixed_affine_shifts_cover_both_directions() -> None:

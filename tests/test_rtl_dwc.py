@@ -12,7 +12,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.sim.csim import csim
 from bnnforge.generator.hwops import DOMAIN
-from tests.rtl_harness import verify_op_rtl
+from tests.rtl_harness import assert_hls_rate, verify_op_rtl
 
 # (H, W, C, elem_bits, in_elems, out_elems): narrowing, widening, neither divides the other
 CASES = {"bits_16_to_4": (3, 5, 16, 1, 16, 4), "codes_2_to_6": (5, 3, 6, 16, 2, 6), "9bit_3_to_5": (4, 1, 15, 9, 3, 5)}
@@ -41,4 +41,6 @@ def test_dwc_rtl(case: str, simulator: str) -> None:
 @pytest.mark.parametrize("case", list(CASES))
 def test_dwc_csim(case: str, tmp_path: Path) -> None:
     op, (x,), _, want = build(case)(12, 5)
-    assert csim(op, "dwc", op.in_words(x), 12, tmp_path) == op.out_words(want)
+    got, trips = csim(op, "dwc", op.in_words(x), 12, tmp_path, trips=True)
+    assert got == op.out_words(want)
+    assert_hls_rate(op, trips)

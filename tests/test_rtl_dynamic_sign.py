@@ -20,7 +20,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.sim.csim import csim
 from bnnforge.generator.hwops import DOMAIN
-from tests.rtl_harness import BUILD_ROOT, run_op_rtl, verify_op_rtl
+from tests.rtl_harness import BUILD_ROOT, assert_hls_rate, run_op_rtl, verify_op_rtl
 
 # (H, W, C, PE, x_frac, v_frac, in_bits, v_bits (0: in_bits))
 CASES = {"4x4x8_pe4": (4, 4, 8, 4, 8, 8, 16, 0), "3x5x6_pe2_x6_v8": (3, 5, 6, 2, 6, 8, 16, 0),
@@ -73,7 +73,9 @@ def test_dynamic_sign_rtl(case: str, simulator: str) -> None:
 @pytest.mark.parametrize("case", list(CASES))
 def test_dynamic_sign_csim(case: str, tmp_path: Path) -> None:
     op, (x, v), t, want = build(case)(12, 5)
-    assert csim(op, "dynamic_sign", op.in_words(x, v), 12, tmp_path, t) == op.out_words(want)
+    got, trips = csim(op, "dynamic_sign", op.in_words(x, v), 12, tmp_path, t, trips=True)
+    assert got == op.out_words(want)
+    assert_hls_rate(op, trips)
 
 
 def test_dynamic_sign_cost_model_reports_the_frame_buffer() -> None:

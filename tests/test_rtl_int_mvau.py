@@ -13,7 +13,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.sim.csim import csim
 from bnnforge.generator.hwops import DOMAIN
-from tests.rtl_harness import verify_op_rtl
+from tests.rtl_harness import assert_hls_rate, verify_op_rtl
 
 # name -> (pixel dims, node attributes)
 CASES = {
@@ -84,4 +84,6 @@ def test_int_mvau_rtl(case: str, simulator: str) -> None:
 def test_int_mvau_csim(case: str, tmp_path: Path) -> None:
     frames = 6
     op, (x,), params, want = build(case)(frames, 5)
-    assert csim(op, "int_mvau", op.in_words(x), frames, tmp_path, params) == op.out_words(want)
+    got, trips = csim(op, "int_mvau", op.in_words(x), frames, tmp_path, params, trips=True)
+    assert got == op.out_words(want)
+    assert_hls_rate(op, trips)

@@ -16,7 +16,7 @@ from bnnforge.sim.csim import csim
 from bnnforge.generator.hwops import DOMAIN
 from bnnforge.generator.hwops.pool import recip_round_div
 from bnnforge.quant.fixed_point import np_round_half_even_div
-from tests.rtl_harness import verify_op_rtl
+from tests.rtl_harness import assert_hls_rate, verify_op_rtl
 
 # (H, W, C, PE, kernel (0: global), in_bits, out_dtype)
 CASES = {
@@ -67,7 +67,9 @@ def test_avg_pool_rtl(case: str, simulator: str) -> None:
 def test_avg_pool_csim(case: str, tmp_path: Path) -> None:
     frames = 5
     op, (x,), _, want = build(case)(frames, 5)
-    assert csim(op, "avg_pool", op.in_words(x), frames, tmp_path) == op.out_words(want)
+    got, trips = csim(op, "avg_pool", op.in_words(x), frames, tmp_path, trips=True)
+    assert got == op.out_words(want)
+    assert_hls_rate(op, trips)
 
 
 @pytest.mark.parametrize("in_bits", [3, 5])

@@ -13,7 +13,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.sim.csim import csim
 from bnnforge.generator.hwops import DOMAIN
-from tests.rtl_harness import verify_op_rtl
+from tests.rtl_harness import assert_hls_rate, verify_op_rtl
 
 # (H, W, C, SIMD, kernel, stride, pad, elem_bits): R = SIMD / gcd(SIMD, C) lanes per word
 CASES = {
@@ -66,5 +66,7 @@ def test_sliding_window_rtl(case: str, simulator: str) -> None:
 def test_sliding_window_csim(case: str, tmp_path: Path) -> None:
     frames = 4
     op, (x,), _, want = build(case)(frames, 5)
-    assert csim(op, "sliding_window", op.in_words(x), frames, tmp_path) == op.out_words(want)
+    got, trips = csim(op, "sliding_window", op.in_words(x), frames, tmp_path, trips=True)
+    assert got == op.out_words(want)
+    assert_hls_rate(op, trips)
 

@@ -13,7 +13,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.sim.csim import csim
 from bnnforge.generator.hwops import DOMAIN
-from tests.rtl_harness import verify_op_rtl
+from tests.rtl_harness import assert_hls_rate, verify_op_rtl
 
 # Duplicate: (spatial shape, outputs, elem_bits, PE)
 DUPLICATE = {"bits_4x4x16_n2": ((4, 4), 16, 2, 1, 16), "codes_3x5x6_n3": ((3, 5), 6, 3, 16, 3),
@@ -121,19 +121,25 @@ def test_channel_slice_rtl(case: str, simulator: str) -> None:
 @pytest.mark.parametrize("case", list(DUPLICATE))
 def test_duplicate_csim(case: str, tmp_path: Path) -> None:
     op, (x,), _, want = build_duplicate(case)(12, 5)
-    assert csim(op, "duplicate", op.in_words(x), 12, tmp_path) == op.out_words(want)
+    got, trips = csim(op, "duplicate", op.in_words(x), 12, tmp_path, trips=True)
+    assert got == op.out_words(want)
+    assert_hls_rate(op, trips)
 
 
 @pytest.mark.parametrize("case", list(CONCAT))
 def test_concat_csim(case: str, tmp_path: Path) -> None:
     op, xs, _, want = build_concat(case)(12, 5)
-    assert csim(op, "concat", op.in_words(*xs), 12, tmp_path) == op.out_words(want)
+    got, trips = csim(op, "concat", op.in_words(*xs), 12, tmp_path, trips=True)
+    assert got == op.out_words(want)
+    assert_hls_rate(op, trips)
 
 
 @pytest.mark.parametrize("case", list(SLICE))
 def test_channel_slice_csim(case: str, tmp_path: Path) -> None:
     op, (x,), _, want = build_slice(case)(12, 5)
-    assert csim(op, "channel_slice", op.in_words(x), 12, tmp_path) == op.out_words(want)
+    got, trips = csim(op, "channel_slice", op.in_words(x), 12, tmp_path, trips=True)
+    assert got == op.out_words(want)
+    assert_hls_rate(op, trips)
 
 
 def test_folding_respects_every_part() -> None:

@@ -12,7 +12,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.sim.csim import csim
 from bnnforge.generator.hwops import DOMAIN
-from tests.rtl_harness import run_op_rtl
+from tests.rtl_harness import assert_hls_rate, run_op_rtl
 
 # (H, W, C, PE, in_bits)
 CASES = {"16ch_pe4": (4, 4, 16, 4, 16), "6ch_full": (5, 3, 6, 6, 16), "5ch_pe1_9bit": (3, 7, 5, 1, 9)}
@@ -52,4 +52,6 @@ def test_thresholding_rtl_cycles_equal_cost_model(case: str) -> None:
 @pytest.mark.parametrize("case", list(CASES))
 def test_thresholding_csim(case: str, tmp_path: Path) -> None:
     op, x, t, want = build(case, 20, seed=5)
-    assert csim(op, "thresholding", op.in_words(x), 20, tmp_path, t) == op.out_words(want)
+    got, trips = csim(op, "thresholding", op.in_words(x), 20, tmp_path, t, trips=True)
+    assert got == op.out_words(want)
+    assert_hls_rate(op, trips)

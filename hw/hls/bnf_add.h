@@ -13,6 +13,7 @@
 #include <hls_stream.h>
 
 #include "bnf_fixed.h"
+#include "bnf_trips.h"
 
 // Both operands shift left onto the common grid 2**-F exactly; the sum rounds onto OUT_FRAC.
 template <int IN_W, int OUT_W, int A_FRAC, int B_FRAC, int OUT_FRAC>
@@ -55,6 +56,7 @@ void bnf_residual_add(hls::stream<ap_uint<CFG::A_TW> > &in0_V, hls::stream<ap_ui
 words:
     for (int i = 0; i < PIXELS * (C / PE); i++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "words");
         const ap_uint<A_TW> a = in0_V.read();
         const ap_uint<B_TW> b = in1_V.read();
         out0_V.write(bnf_add_word<PE, IN_W, OUT_W, A_FRAC, B_FRAC, OUT_FRAC, A_TW, B_TW, OUT_TW>(a, b));
@@ -62,26 +64,44 @@ words:
 }
 
 // Embedding add: a [PIXELS, C] on in0_V plus the frame's vector b [C] (C/PE words, in1_V)
-// added to every pixel. The vector is read first; the RTL double-buffers it so the next
-// frame's vector loads while this frame streams.
+// added to every pixel. A DATAFLOW region of two processes joined by the vector array, which
+// HLS makes a ping-pong (PIPO) buffer as the RTL double-buffers the vector: the next frame's
+// vector loads (bnf_embedding_add_vector, C/PE words) while this frame streams
+// (bnf_embedding_add_words, PIXELS*C/PE words).
 template <class CFG>
-void bnf_embedding_add(hls::stream<ap_uint<CFG::A_TW> > &in0_V, hls::stream<ap_uint<CFG::B_TW> > &in1_V,
-                       hls::stream<ap_uint<CFG::OUT_TW> > &out0_V) {
+void bnf_embedding_add_vector(hls::stream<ap_uint<CFG::B_TW> > &in1_V, ap_uint<CFG::B_TW> vec[CFG::C / CFG::PE]) {
+vector:
+    for (int i = 0; i < CFG::C / CFG::PE; i++) {
+#pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "vector");
+        vec[i] = in1_V.read();
+    }
+}
+
+template <class CFG>
+void bnf_embedding_add_words(hls::stream<ap_uint<CFG::A_TW> > &in0_V, const ap_uint<CFG::B_TW> vec[CFG::C / CFG::PE],
+                             hls::stream<ap_uint<CFG::OUT_TW> > &out0_V) {
     const int C = CFG::C, PE = CFG::PE, PIXELS = CFG::PIXELS, IN_W = CFG::IN_W, OUT_W = CFG::OUT_W;
     const int A_FRAC = CFG::A_FRAC, B_FRAC = CFG::B_FRAC, OUT_FRAC = CFG::OUT_FRAC, A_TW = CFG::A_TW;
     const int B_TW = CFG::B_TW, OUT_TW = CFG::OUT_TW;
-    ap_uint<B_TW> vec[C / PE];
-vector:
-    for (int i = 0; i < C / PE; i++) {
-#pragma HLS PIPELINE II = 1
-        vec[i] = in1_V.read();
-    }
+    int j = 0;  // channel fold
 words:
     for (int i = 0; i < PIXELS * (C / PE); i++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "words");
         const ap_uint<A_TW> a = in0_V.read();
-        out0_V.write(bnf_add_word<PE, IN_W, OUT_W, A_FRAC, B_FRAC, OUT_FRAC, A_TW, B_TW, OUT_TW>(a, vec[i % (C / PE)]));
+        out0_V.write(bnf_add_word<PE, IN_W, OUT_W, A_FRAC, B_FRAC, OUT_FRAC, A_TW, B_TW, OUT_TW>(a, vec[j]));
+        j = j == C / PE - 1 ? 0 : j + 1;
     }
+}
+
+template <class CFG>
+void bnf_embedding_add(hls::stream<ap_uint<CFG::A_TW> > &in0_V, hls::stream<ap_uint<CFG::B_TW> > &in1_V,
+                       hls::stream<ap_uint<CFG::OUT_TW> > &out0_V) {
+#pragma HLS DATAFLOW
+    ap_uint<CFG::B_TW> vec[CFG::C / CFG::PE];
+    bnf_embedding_add_vector<CFG>(in1_V, vec);
+    bnf_embedding_add_words<CFG>(in0_V, vec, out0_V);
 }
 
 #endif

@@ -14,6 +14,7 @@
 #include <hls_stream.h>
 
 #include "bnf_fixed.h"
+#include "bnf_trips.h"
 
 // round_half_even(s / D) saturated to OUT_W bits, for sums s of D codes of IN_W bits
 // (LD = clog2(D)). A power of two is bnf_round_shift; otherwise the reciprocal multiply of
@@ -50,6 +51,7 @@ void bnf_avg_pool(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<
 words:
     for (int i = 0; i < H * W * CF; i++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "words");
         const ap_uint<IN_TW> word = in0_V.read();
         const bool inside = x < XLIM && y < YLIM;
         const bool first = kx == 0 && ky == 0;

@@ -5,7 +5,8 @@
 // Each lane's accumulator starts from its bias (corr - MW, minus t with THRESH) for the
 // pixel's border class and adds twice the popcount. The fully unrolled folding (PE = MH,
 // SIMD = MW) needs no separate template: its one-word weight array is a constant HLS folds
-// into logic, as hw/rtl/bnf_binary_mvau_const.v does.
+// into logic, as hw/rtl/bnf_binary_mvau_const.v does. One frame per call, OH*OW*MH/PE*MW/SIMD
+// fold steps: one flat pipelined loop (G = 1), or with groups two DATAFLOW processes (below).
 //
 // The entry template takes one config struct CFG (hls4ml style), one `static const int`
 // member per parameter, named exactly:
@@ -16,6 +17,8 @@
 
 #include <ap_int.h>
 #include <hls_stream.h>
+
+#include "bnf_trips.h"
 
 template <int N>
 ap_uint<16> bnf_popcount(ap_uint<N> bits) {
@@ -51,65 +54,160 @@ ap_uint<OUT_TW> bnf_binary_mvau_step(ap_uint<SIMD> x, ap_uint<PE * SIMD> w, ap_u
     return word;
 }
 
+// G = 1: one process, one flat pipelined loop over the frame's OH*OW*NF*SF fold steps;
+// output fold 0 takes the input words as they arrive and keeps them for the later folds.
+template <class CFG>
+void bnf_binary_mvau_dense(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
+                           const ap_uint<CFG::PE * CFG::SIMD> weights[(CFG::MH / CFG::PE) * (CFG::MW / CFG::SIMD)],
+                           const ap_uint<CFG::PE *(CFG::OUT_W + CFG::THRESH)> bias[CFG::NCLS * (CFG::MH / CFG::PE)],
+                           const ap_uint<16> rowbase[CFG::OH], const ap_uint<16> colbase[CFG::OW]) {
+    const int MW = CFG::MW, MH = CFG::MH, PE = CFG::PE, SIMD = CFG::SIMD, OUT_W = CFG::OUT_W, OH = CFG::OH;
+    const int OW = CFG::OW, THRESH = CFG::THRESH, OUT_TW = CFG::OUT_TW;
+    const int SF = MW / SIMD, NF = MH / PE;
+    ap_uint<OUT_W + THRESH> acc[PE];
+#pragma HLS ARRAY_PARTITION variable = acc complete
+    ap_uint<SIMD> inbuf[SF];
+    int step = 0, nf = 0, sf = 0, oy = 0, ox = 0;  // step = nf * SF + sf
+folds:
+    for (int i = 0; i < OH * OW * NF * SF; i++) {
+#pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "folds");
+        ap_uint<SIMD> x;
+        if (nf == 0) {
+            x = in0_V.read();
+            inbuf[sf] = x;
+        } else {
+            x = inbuf[sf];
+        }
+        const ap_uint<OUT_TW> word = bnf_binary_mvau_step<PE, SIMD, OUT_W, THRESH, OUT_TW>(
+            x, weights[step], bias[rowbase[oy] + colbase[ox] + nf], sf == 0, acc);
+        if (sf == SF - 1) out0_V.write(word);
+        step = step == NF * SF - 1 ? 0 : step + 1;
+        if (sf == SF - 1) {
+            sf = 0;
+            if (nf == NF - 1) {
+                nf = 0;
+                if (ox == OW - 1) {
+                    ox = 0;
+                    oy++;
+                } else {
+                    ox++;
+                }
+            } else {
+                nf++;
+            }
+        } else {
+            sf++;
+        }
+    }
+}
+
+// Grouped: a pixel's vector arrives as KK taps x G groups x CGW = MW/(KK*SIMD) words, and
+// output fold nf reads group nf / (NF/G)'s words. bnf_binary_mvau_split sends every input
+// word to its group's stream (G*SF words a pixel); bnf_binary_mvau_group_folds takes a
+// group's SF words in its first fold and keeps them for the group's other NF/G - 1 folds
+// (NF*SF steps a pixel). Two DATAFLOW processes, so the next pixel's vector (and the next
+// frame's first one) arrives while this pixel's folds run.
+template <class CFG>
+void bnf_binary_mvau_split(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::SIMD> > groups[CFG::G]) {
+    const int G = CFG::G, SIMD = CFG::SIMD, SF = CFG::MW / CFG::SIMD, CGW = CFG::MW / (CFG::KK * CFG::SIMD);
+    int j = 0, grp = 0;  // word within the group's run of CGW words, its group
+split:
+    for (int i = 0; i < CFG::OH * CFG::OW * G * SF; i++) {
+#pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "split");
+        const ap_uint<SIMD> x = in0_V.read();
+        for (int g = 0; g < G; g++) {
+#pragma HLS UNROLL
+            if (g == grp) groups[g].write(x);
+        }
+        if (j == CGW - 1) {
+            j = 0;
+            grp = grp == G - 1 ? 0 : grp + 1;
+        } else {
+            j++;
+        }
+    }
+}
+
+template <class CFG>
+void bnf_binary_mvau_group_folds(hls::stream<ap_uint<CFG::SIMD> > groups[CFG::G],
+                                 hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
+                                 const ap_uint<CFG::PE * CFG::SIMD> weights[(CFG::MH / CFG::PE) * (CFG::MW / CFG::SIMD)],
+                                 const ap_uint<CFG::PE *(CFG::OUT_W + CFG::THRESH)> bias[CFG::NCLS * (CFG::MH / CFG::PE)],
+                                 const ap_uint<16> rowbase[CFG::OH], const ap_uint<16> colbase[CFG::OW]) {
+    const int MW = CFG::MW, MH = CFG::MH, PE = CFG::PE, SIMD = CFG::SIMD, OUT_W = CFG::OUT_W, OH = CFG::OH;
+    const int OW = CFG::OW, G = CFG::G, THRESH = CFG::THRESH, OUT_TW = CFG::OUT_TW;
+    const int SF = MW / SIMD, NF = MH / PE, NFG = NF / G;
+    ap_uint<OUT_W + THRESH> acc[PE];
+#pragma HLS ARRAY_PARTITION variable = acc complete
+    ap_uint<SIMD> gbuf[SF];  // the current group's words
+    int step = 0, nf = 0, sf = 0, fg = 0, grp = 0, oy = 0, ox = 0;  // step = nf * SF + sf, fg = nf % NFG
+folds:
+    for (int i = 0; i < OH * OW * NF * SF; i++) {
+#pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "folds");
+        ap_uint<SIMD> x = 0;
+        if (fg == 0) {
+            for (int g = 0; g < G; g++) {
+#pragma HLS UNROLL
+                if (g == grp) x = groups[g].read();
+            }
+            gbuf[sf] = x;
+        } else {
+            x = gbuf[sf];
+        }
+        const ap_uint<OUT_TW> word = bnf_binary_mvau_step<PE, SIMD, OUT_W, THRESH, OUT_TW>(
+            x, weights[step], bias[rowbase[oy] + colbase[ox] + nf], sf == 0, acc);
+        if (sf == SF - 1) out0_V.write(word);
+        step = step == NF * SF - 1 ? 0 : step + 1;
+        if (sf == SF - 1) {
+            sf = 0;
+            if (fg == NFG - 1) {
+                fg = 0;
+                grp = grp == G - 1 ? 0 : grp + 1;
+            } else {
+                fg++;
+            }
+            if (nf == NF - 1) {
+                nf = 0;
+                if (ox == OW - 1) {
+                    ox = 0;
+                    oy++;
+                } else {
+                    ox++;
+                }
+            } else {
+                nf++;
+            }
+        } else {
+            sf++;
+        }
+    }
+}
+
+template <class CFG>
+void bnf_binary_mvau_grouped(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
+                             const ap_uint<CFG::PE * CFG::SIMD> weights[(CFG::MH / CFG::PE) * (CFG::MW / CFG::SIMD)],
+                             const ap_uint<CFG::PE *(CFG::OUT_W + CFG::THRESH)> bias[CFG::NCLS * (CFG::MH / CFG::PE)],
+                             const ap_uint<16> rowbase[CFG::OH], const ap_uint<16> colbase[CFG::OW]) {
+#pragma HLS DATAFLOW
+    enum { DEPTH = 2 * (CFG::MW / CFG::SIMD) };  // two pixels of a group's words
+    hls::stream<ap_uint<CFG::SIMD> > groups[CFG::G];
+#pragma HLS STREAM variable = groups depth = DEPTH
+    bnf_binary_mvau_split<CFG>(in0_V, groups);
+    bnf_binary_mvau_group_folds<CFG>(groups, out0_V, weights, bias, rowbase, colbase);
+}
+
 template <class CFG>
 void bnf_binary_mvau(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
                      const ap_uint<CFG::PE * CFG::SIMD> weights[(CFG::MH / CFG::PE) * (CFG::MW / CFG::SIMD)],
                      const ap_uint<CFG::PE *(CFG::OUT_W + CFG::THRESH)> bias[CFG::NCLS * (CFG::MH / CFG::PE)],
                      const ap_uint<16> rowbase[CFG::OH], const ap_uint<16> colbase[CFG::OW]) {
-    const int MW = CFG::MW, MH = CFG::MH, PE = CFG::PE, SIMD = CFG::SIMD, OUT_W = CFG::OUT_W, OH = CFG::OH;
-    const int OW = CFG::OW, G = CFG::G, KK = CFG::KK, THRESH = CFG::THRESH, OUT_TW = CFG::OUT_TW;
-    const int SF = MW / SIMD, NF = MH / PE;
-    ap_uint<OUT_W + THRESH> acc[PE];
-#pragma HLS ARRAY_PARTITION variable = acc complete
-    if (G == 1) {
-        // fold 0 takes the input words as they arrive and keeps them for the later folds
-        ap_uint<SIMD> inbuf[SF];
-    pixels:
-        for (int pix = 0; pix < OH * OW; pix++) {
-            const int oy = pix / OW, ox = pix % OW;
-        folds:
-            for (int step = 0; step < NF * SF; step++) {
-#pragma HLS PIPELINE II = 1
-                const int nf = step / SF, sf = step % SF;
-                ap_uint<SIMD> x;
-                if (nf == 0) {
-                    x = in0_V.read();
-                    inbuf[sf] = x;
-                } else {
-                    x = inbuf[sf];
-                }
-                const ap_uint<OUT_TW> word = bnf_binary_mvau_step<PE, SIMD, OUT_W, THRESH, OUT_TW>(
-                    x, weights[step], bias[rowbase[oy] + colbase[ox] + nf], sf == 0, acc);
-                if (sf == SF - 1) out0_V.write(word);
-            }
-        }
+    if (CFG::G == 1) {
+        bnf_binary_mvau_dense<CFG>(in0_V, out0_V, weights, bias, rowbase, colbase);
     } else {
-        // grouped: whole vectors of KK taps x G groups x MW/KK channels in a double buffer;
-        // output fold nf reads group nf / (NF/G)'s words. The next pixel's vector loads while
-        // this one's folds run (G*SF <= NF*SF words).
-        const int IW = G * SF, CGW = MW / (KK * SIMD), NFG = NF / G;
-        ap_uint<SIMD> vbuf[2][G * (MW / SIMD)];
-#pragma HLS DEPENDENCE variable = vbuf inter false
-    load0:
-        for (int i = 0; i < IW; i++) {
-#pragma HLS PIPELINE II = 1
-            vbuf[0][i] = in0_V.read();
-        }
-    gpixels:
-        for (int pix = 0; pix < OH * OW; pix++) {
-            const int oy = pix / OW, ox = pix % OW, bank = pix & 1;
-        gfolds:
-            for (int step = 0; step < NF * SF; step++) {
-#pragma HLS PIPELINE II = 1
-                const int nf = step / SF, sf = step % SF;
-                if (step < IW && pix + 1 < OH * OW) vbuf[bank ^ 1][step] = in0_V.read();
-                const int grp = nf / NFG, tap = sf / CGW, j = sf % CGW;
-                const ap_uint<SIMD> x = vbuf[bank][tap * G * CGW + grp * CGW + j];
-                const ap_uint<OUT_TW> word = bnf_binary_mvau_step<PE, SIMD, OUT_W, THRESH, OUT_TW>(
-                    x, weights[step], bias[rowbase[oy] + colbase[ox] + nf], sf == 0, acc);
-                if (sf == SF - 1) out0_V.write(word);
-            }
-        }
+        bnf_binary_mvau_grouped<CFG>(in0_V, out0_V, weights, bias, rowbase, colbase);
     }
 }
 

@@ -16,6 +16,7 @@
 #include <hls_stream.h>
 
 #include "bnf_fixed.h"
+#include "bnf_trips.h"
 
 template <int BR, int IN_W, int G_W, int ACC_W, int LSH_W, int RSH_W, int OUT_W>
 ap_int<OUT_W> bnf_fixed_affine_lane(const ap_int<IN_W> d[BR], const ap_uint<BR * G_W + LSH_W + RSH_W + ACC_W> lane) {
@@ -63,6 +64,7 @@ void bnf_fixed_affine(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_u
 words:
     for (int w = 0; w < PIXELS * (C / PE); w++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "words");
         ap_uint<IN_TW> x[1];
         x[0] = in0_V.read();
         out0_V.write(bnf_fixed_affine_word<1, PE, IN_W, G_W, ACC_W, LSH_W, RSH_W, OUT_W, IN_TW, OUT_TW>(
@@ -80,6 +82,7 @@ void bnf_fixed_affine3(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_
 words:
     for (int w = 0; w < PIXELS * (C / PE); w++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "words");
         ap_uint<IN_TW> x[3];
 #pragma HLS ARRAY_PARTITION variable = x complete
         x[0] = in0_V.read();

@@ -2,7 +2,8 @@
 // Same stream words, folding and arithmetic as hw/rtl/bnf_int_mvau.v: per output vector
 // MW/SIMD input words in (SIMD codes of IN_W bits), MH/PE output words of PE lanes out;
 // bnf_int_mvau_acc streams the accumulators, bnf_int_mvau_requant adds the bias and rounds
-// (bnf_round_shift). One frame (PIXELS vectors) per call.
+// (bnf_round_shift). One frame (PIXELS vectors) per call: a perfect loop nest HLS flattens
+// into one pipelined loop of PIXELS*MH/PE*MW/SIMD steps.
 //
 // The entry templates take one config struct CFG (hls4ml style), one `static const int`
 // member per parameter, named exactly:
@@ -17,8 +18,9 @@
 #include <hls_stream.h>
 
 #include "bnf_fixed.h"
+#include "bnf_trips.h"
 
-template <int MW, int MH, int PE, int SIMD, int IN_W, int IN_SIGNED, int W_W, int ACC_W, int OUT_W, int PIXELS,
+template <class CFG, int MW, int MH, int PE, int SIMD, int IN_W, int IN_SIGNED, int W_W, int ACC_W, int OUT_W, int PIXELS,
           int REQUANT, int RSHIFT, int LSHIFT, int SAT_W, int BIAS_W, int IN_TW, int OUT_TW>
 void bnf_int_mvau_core(hls::stream<ap_uint<IN_TW> > &in0_V, hls::stream<ap_uint<OUT_TW> > &out0_V,
                        const ap_uint<PE * SIMD * W_W> weights[(MH / PE) * (MW / SIMD)],
@@ -36,6 +38,7 @@ pixels:
     folds:
         for (int step = 0; step < NF * SF; step++) {
 #pragma HLS PIPELINE II = 1
+            BNF_TRIP(CFG, "folds");
             const int nf = step / SF, sf = step % SF;
             ap_uint<SIMD * IN_W> x;
             if (nf == 0) {
@@ -84,7 +87,7 @@ void bnf_int_mvau_acc(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_u
     const int IN_SIGNED = CFG::IN_SIGNED, W_W = CFG::W_W, ACC_W = CFG::ACC_W, OUT_W = CFG::OUT_W;
     const int PIXELS = CFG::PIXELS, IN_TW = CFG::IN_TW, OUT_TW = CFG::OUT_TW;
     const ap_uint<PE> nobias[MH / PE] = {};  // never read with REQUANT = 0
-    bnf_int_mvau_core<MW, MH, PE, SIMD, IN_W, IN_SIGNED, W_W, ACC_W, OUT_W, PIXELS, 0, 0, 0, OUT_W, 1, IN_TW, OUT_TW>(
+    bnf_int_mvau_core<CFG, MW, MH, PE, SIMD, IN_W, IN_SIGNED, W_W, ACC_W, OUT_W, PIXELS, 0, 0, 0, OUT_W, 1, IN_TW, OUT_TW>(
         in0_V, out0_V, weights, nobias);
 }
 
@@ -98,7 +101,7 @@ void bnf_int_mvau_requant(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<
     const int IN_SIGNED = CFG::IN_SIGNED, W_W = CFG::W_W, ACC_W = CFG::ACC_W, OUT_W = CFG::OUT_W;
     const int PIXELS = CFG::PIXELS, RSHIFT = CFG::RSHIFT, LSHIFT = CFG::LSHIFT, SAT_W = CFG::SAT_W;
     const int BIAS_W = CFG::BIAS_W, IN_TW = CFG::IN_TW, OUT_TW = CFG::OUT_TW;
-    bnf_int_mvau_core<MW, MH, PE, SIMD, IN_W, IN_SIGNED, W_W, ACC_W, OUT_W, PIXELS, 1, RSHIFT, LSHIFT, SAT_W, BIAS_W,
+    bnf_int_mvau_core<CFG, MW, MH, PE, SIMD, IN_W, IN_SIGNED, W_W, ACC_W, OUT_W, PIXELS, 1, RSHIFT, LSHIFT, SAT_W, BIAS_W,
                       IN_TW, OUT_TW>(in0_V, out0_V, weights, biases);
 }
 

@@ -15,6 +15,7 @@
 #include <hls_stream.h>
 
 #include "bnf_fixed.h"
+#include "bnf_trips.h"
 
 template <class CFG>
 void bnf_rprelu(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
@@ -26,6 +27,7 @@ void bnf_rprelu(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CF
 words:
     for (int w = 0; w < PIXELS * (C / PE); w++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "words");
         const ap_uint<IN_TW> x = in0_V.read();
         const ap_uint<PE * LANE_W> pw = params[w % (C / PE)];
         ap_uint<OUT_TW> y = 0;
@@ -55,6 +57,7 @@ void bnf_fprelu(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CF
 words:
     for (int w = 0; w < PIXELS * (C / PE); w++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "words");
         const ap_uint<IN_TW> x = in0_V.read();
         const ap_uint<PE * LANE_W> pw = params[w % (C / PE)];
         ap_uint<OUT_TW> y = 0;

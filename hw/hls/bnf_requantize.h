@@ -13,6 +13,7 @@
 #include <hls_stream.h>
 
 #include "bnf_fixed.h"
+#include "bnf_trips.h"
 
 template <class CFG>
 void bnf_requantize(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V) {
@@ -26,6 +27,7 @@ void bnf_requantize(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uin
 words:
     for (int i = 0; i < PIXELS * (C / PE); i++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "words");
         const ap_uint<IN_TW> x = in0_V.read();
         ap_uint<OUT_TW> y = 0;
         for (int p = 0; p < PE; p++) {

@@ -20,6 +20,8 @@
 #include <ap_int.h>
 #include <hls_stream.h>
 
+#include "bnf_trips.h"
+
 // ---- fork: every input word to each output; WORDS words per frame -------------------------
 template <class CFG>
 void bnf_duplicate(hls::stream<ap_uint<CFG::TW> > &in0_V, hls::stream<ap_uint<CFG::TW> > &out0_V,
@@ -28,6 +30,7 @@ void bnf_duplicate(hls::stream<ap_uint<CFG::TW> > &in0_V, hls::stream<ap_uint<CF
 words:
     for (int i = 0; i < WORDS; i++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "words");
         const ap_uint<TW> w = in0_V.read();
         out0_V.write(w);
         out1_V.write(w);
@@ -41,6 +44,7 @@ void bnf_duplicate(hls::stream<ap_uint<CFG::TW> > &in0_V, hls::stream<ap_uint<CF
 words:
     for (int i = 0; i < WORDS; i++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "words");
         const ap_uint<TW> w = in0_V.read();
         out0_V.write(w);
         out1_V.write(w);
@@ -56,6 +60,7 @@ void bnf_duplicate(hls::stream<ap_uint<CFG::TW> > &in0_V, hls::stream<ap_uint<CF
 words:
     for (int i = 0; i < WORDS; i++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "words");
         const ap_uint<TW> w = in0_V.read();
         out0_V.write(w);
         out1_V.write(w);
@@ -72,6 +77,7 @@ void bnf_concat(hls::stream<ap_uint<CFG::TW> > &in0_V, hls::stream<ap_uint<CFG::
 words:
     for (int i = 0; i < PIXELS * F0; i++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "words");
         out0_V.write(in0_V.read());
     }
 }
@@ -84,6 +90,7 @@ void bnf_concat(hls::stream<ap_uint<CFG::TW> > &in0_V, hls::stream<ap_uint<CFG::
 words:
     for (int i = 0; i < PIXELS * (F0 + F1); i++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "words");
         out0_V.write(j < F0 ? in0_V.read() : in1_V.read());
         j = j == F0 + F1 - 1 ? 0 : j + 1;
     }
@@ -97,6 +104,7 @@ void bnf_concat(hls::stream<ap_uint<CFG::TW> > &in0_V, hls::stream<ap_uint<CFG::
 words:
     for (int i = 0; i < PIXELS * (F0 + F1 + F2); i++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "words");
         out0_V.write(j < F0 ? in0_V.read() : j < F0 + F1 ? in1_V.read() : in2_V.read());
         j = j == F0 + F1 + F2 - 1 ? 0 : j + 1;
     }
@@ -111,6 +119,7 @@ void bnf_concat(hls::stream<ap_uint<CFG::TW> > &in0_V, hls::stream<ap_uint<CFG::
 words:
     for (int i = 0; i < PIXELS * (F0 + F1 + F2 + F3); i++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "words");
         out0_V.write(j < F0 ? in0_V.read()
                      : j < F0 + F1 ? in1_V.read()
                      : j < F0 + F1 + F2 ? in2_V.read()
@@ -128,6 +137,7 @@ void bnf_concat_par(hls::stream<ap_uint<CFG::TW0> > &in0_V, hls::stream<ap_uint<
 pixels:
     for (int i = 0; i < PIXELS; i++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "pixels");
         ap_uint<OUT_TW> y = 0;
         y(C0 * EB - 1, 0) = in0_V.read()(C0 * EB - 1, 0);
         y((C0 + C1) * EB - 1, C0 * EB) = in1_V.read()(C1 * EB - 1, 0);
@@ -142,6 +152,7 @@ void bnf_concat_par(hls::stream<ap_uint<CFG::TW0> > &in0_V, hls::stream<ap_uint<
 pixels:
     for (int i = 0; i < PIXELS; i++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "pixels");
         ap_uint<OUT_TW> y = 0;
         y(C0 * EB - 1, 0) = in0_V.read()(C0 * EB - 1, 0);
         y((C0 + C1) * EB - 1, C0 * EB) = in1_V.read()(C1 * EB - 1, 0);
@@ -159,6 +170,7 @@ void bnf_concat_par(hls::stream<ap_uint<CFG::TW0> > &in0_V, hls::stream<ap_uint<
 pixels:
     for (int i = 0; i < PIXELS; i++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "pixels");
         ap_uint<OUT_TW> y = 0;
         y(C0 * EB - 1, 0) = in0_V.read()(C0 * EB - 1, 0);
         y((C0 + C1) * EB - 1, C0 * EB) = in1_V.read()(C1 * EB - 1, 0);
@@ -177,6 +189,7 @@ void bnf_channel_slice(hls::stream<ap_uint<CFG::TW> > &in0_V, hls::stream<ap_uin
 words:
     for (int i = 0; i < PIXELS * CF; i++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "words");
         const ap_uint<TW> w = in0_V.read();
         if (j >= FIRST && j < END) out0_V.write(w);
         j = j == CF - 1 ? 0 : j + 1;

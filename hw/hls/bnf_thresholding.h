@@ -11,6 +11,8 @@
 #include <ap_int.h>
 #include <hls_stream.h>
 
+#include "bnf_trips.h"
+
 template <class CFG>
 void bnf_thresholding(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
                       const ap_uint<CFG::PE *(CFG::IN_W + 1)> thresholds[CFG::C / CFG::PE]) {
@@ -19,6 +21,7 @@ void bnf_thresholding(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_u
 words:
     for (int i = 0; i < PIXELS * (C / PE); i++) {
 #pragma HLS PIPELINE II = 1
+        BNF_TRIP(CFG, "words");
         const ap_uint<IN_TW> x = in0_V.read();
         const ap_uint<PE *(IN_W + 1)> t = thresholds[i % (C / PE)];
         ap_uint<OUT_TW> bits = 0;
