@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 import torch
 
 from bnnforge.generator.demo import shipped_checkpoint
@@ -80,12 +82,26 @@ def test_bad_set_syntax() -> None:
     assert p.returncode == 2 and "KEY=VALUE" in p.stderr
 
 
-def test_demo_writes_summary(tmp_path: Path) -> None:
-    p = run_cli("demo", "--out", str(tmp_path / "demo"))
-    assert p.returncode == 0, p.stderr
-    summary = json.loads((tmp_path / "demo" / "summary.json").read_text())
-    assert summary["model"] == "bcdnet-tiny" and summary["accuracy"]["torch"] >= 0.95
-    assert summary["accuracy"]["images"] == 360 and summary["ops"]["bops"] > 0
+@pytest.mark.verilator
+def test_demo_end_to_end(tmp_path: Path) -> None:
+    """The demo builds, C-simulates and RTL-simulates the shipped model with 0 mismatches, and
+    keeps third-party warnings off the terminal."""
+    out = tmp_path / "demo"
+    p = run_cli("demo", "--out", str(out), timeout=1200)
+    assert p.returncode == 0, p.stdout + p.stderr
+    r = json.loads((out / "report.json").read_text())
+    v = r["verification"]
+    assert r["model"] == "bcdnet-tiny" and r["accuracy"]["torch"] >= 0.95 and r["accuracy"]["images"] == 360
+    assert r["accuracy"]["hardware"] == r["accuracy"]["torch"]
+    assert (v["golden_mismatches"], v["csim_mismatches"], v["rtl_mismatches"]) == (0, 0, 0)
+    assert v["rtl_images"] >= 32 and v["rtl_simulator"] == "verilator" and r["device"]["fits"]
+    assert r["throughput"]["cycles_per_frame_sim"] and r["latency"]["cycles_sim"]
+    for f in ("hls/build_prj.tcl", "rtl/filelist.f", "finn/model.onnx", "build.json"):
+        assert (out / f).is_file()
+    text = p.stdout + p.stderr
+    assert "Warning" not in text and "warn" not in text.lower(), text
+    assert "RTL simulation" in p.stdout and "fits xc7z020clg400-1: yes" in p.stdout
+    assert len(p.stdout.splitlines()) < 60
 
 
 def test_graph_writes_an_executable_folded_graph(tmp_path: Path) -> None:

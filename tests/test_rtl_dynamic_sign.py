@@ -144,7 +144,7 @@ def test_dynamic_sign_waits_for_late_thresholds(case: str) -> None:
     from cocotb_tools.runner import get_results, get_runner
 
     from bnnforge.generator.emit.rtl import verilog_parameters, write_memories
-    from bnnforge.sim.runner import _find_tools, rtl_sources
+    from bnnforge.sim.runner import find_tools, rtl_sources
 
     op, (x, v), t, want = build(case)(LATE_FRAMES, 11)
     words = op.in_words(x, v)
@@ -152,7 +152,7 @@ def test_dynamic_sign_waits_for_late_thresholds(case: str) -> None:
     mem_dir = BUILD_ROOT / "mem" / f"late_{case}"
     params, files = verilog_parameters(inst, mem_dir=mem_dir)
     write_memories(files, mem_dir)
-    _find_tools("icarus")
+    find_tools("icarus")
     runner = get_runner("icarus")
     build_dir = BUILD_ROOT / os.environ.get("PYTEST_XDIST_WORKER", "main") / f"late_{inst.module}_{case}"
     runner.build(sources=[str(s) for s in rtl_sources(*inst.files)], hdl_toplevel=inst.module,

@@ -51,6 +51,18 @@ static bool is_hex(const std::string &w) {{
     return !w.empty() && w.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
 }}
 
+// digit by digit: ap_int's string constructor would read a zero-padded "0b.." or "0d.." as a prefix
+template <int W>
+static ap_uint<W> from_hex(const std::string &w) {{
+    ap_uint<W> v = 0;
+    for (size_t i = 0; i < w.size(); i++) {{
+        const char c = w[i];
+        const int d = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+        v = (v << 4) | ap_uint<W>(d);
+    }}
+    return v;
+}}
+
 int main(int argc, char **argv) {{
     const std::string dir = argc > 1 ? argv[1] : "tb_data";
     std::vector<std::string> in, want;
@@ -75,7 +87,7 @@ int main(int argc, char **argv) {{
     for (int img = 0; img < images; img++) {{
         hls::stream<ap_uint<{in_bits}> > in0_V("in0_V");
         hls::stream<ap_uint<{out_bits}> > out0_V("out0_V");
-        for (int i = 0; i < IN_WORDS; i++) in0_V.write(ap_uint<{in_bits}>(in[img * IN_WORDS + i].c_str(), 16));
+        for (int i = 0; i < IN_WORDS; i++) in0_V.write(from_hex<{in_bits}>(in[img * IN_WORDS + i]));
         {top}(in0_V, out0_V);
         int first = -1;
         std::string got_text;
@@ -86,7 +98,7 @@ int main(int argc, char **argv) {{
                 break;
             }}
             const ap_uint<{out_bits}> got = out0_V.read();
-            if (got != ap_uint<{out_bits}>(want[img * OUT_WORDS + i].c_str(), 16)) {{
+            if (got != from_hex<{out_bits}>(want[img * OUT_WORDS + i])) {{
                 first = i;
                 got_text = got.to_string(16, false);
             }}

@@ -1,0 +1,34 @@
+"""Opt-in (BNNFORGE_FULL=1): the full-size BCDNet layouts at a 32x32 input, built, C-simulated
+and simulated in cocotb bit-exactly on one image. Too slow for `make test` (the measured time
+is in the README); run with `BNNFORGE_FULL=1 make test PYTEST_ARGS=tests/test_fullsize_sim.py`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from bnnforge.quant import models
+from tests.conftest import run_cli
+from tests.randomize import randomize_
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.environ.get("BNNFORGE_FULL") != "1",
+                                                   reason="opt-in: set BNNFORGE_FULL=1 (full-size RTL simulation)")]
+
+
+@pytest.mark.verilator
+@pytest.mark.parametrize("name", ["bcdnet-a", "bcdnet-b"])
+def test_full_size_layout_at_32x32_simulates_bit_exactly(name: str, tmp_path: Path) -> None:
+    ckpt = tmp_path / f"{name}.pt"
+    models.save(randomize_(models.create(name, input_size=32), seed=6, calibration_batches=1), ckpt, metrics={})
+    out = tmp_path / "net"
+    p = run_cli("build", str(ckpt), "--out", str(out), "--images", "1", timeout=3600)
+    assert p.returncode == 0, p.stderr
+    p = run_cli("csim", str(out), timeout=3600)
+    assert p.returncode == 0 and "0 mismatching" in p.stdout, p.stdout + p.stderr
+    p = run_cli("sim", str(out), "--images", "1", timeout=7200)
+    assert p.returncode == 0, p.stdout + p.stderr
+    v = json.loads((out / "report.json").read_text())["verification"]
+    assert (v["golden_mismatches"], v["csim_mismatches"], v["rtl_mismatches"], v["rtl_images"]) == (0, 0, 0, 1)
