@@ -8,6 +8,7 @@ from qonnx.custom_op.registry import getCustomOp
 from bnnforge.generator.hwops.base import RESOURCE_KEYS
 from bnnforge.generator.hwops.memory import fifo_cost
 from bnnforge.generator.passes.fifos import latency
+from bnnforge.generator.passes.linear_qonnx import read_only
 from bnnforge.generator.passes.folding import hw_ops
 from bnnforge.generator.passes.streams import edges
 from bnnforge.generator.passes.width_converters import prepare_interconnect
@@ -17,7 +18,7 @@ def estimate_graph(model: ModelWrapper) -> dict:
     """Per-layer estimates, the stitched design's FIFOs and width converters, totals,
     throughput (the slowest op sets cycles per frame) and latency (passes.fifos: the same
     model that sizes the FIFOs, converters and FIFOs included)."""
-    model = prepare_interconnect(model)
+    model = read_only(prepare_interconnect(model))
     layers, links = [], []
     for op in hw_ops(model):
         node = op.onnx_node

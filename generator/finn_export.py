@@ -24,6 +24,7 @@ from qonnx.custom_op.registry import getCustomOp
 from qonnx.util.basic import get_by_name
 
 from bnnforge.generator.hwops.base import bits_for
+from bnnforge.generator.passes.linear_qonnx import IndexedModel, linear_qonnx
 
 FINN_DOMAIN = "finn.custom_op.fpgadataflow"
 DEFAULT_PART = "xc7z020clg400-1"
@@ -138,15 +139,17 @@ _CONVERTERS = {
 
 def to_finn(graph: ModelWrapper) -> ModelWrapper:
     """A copy of the folded dataflow graph with FINN HW layers wherever FINN has one."""
-    model = ModelWrapper(copy.deepcopy(graph.model))
-    nodes = []
-    for node in list(model.graph.node):
-        convert = _CONVERTERS.get(node.op_type)
-        replacement = convert(model, node, getCustomOp(node)) if convert else None
-        nodes.extend(replacement or [node])
-    del model.graph.node[:]
-    model.graph.node.extend(nodes)
-    return model
+    with linear_qonnx():
+        # the converters change initializers only through the model: those lookups are indexed
+        model = IndexedModel(ModelWrapper(copy.deepcopy(graph.model)), ("init",))
+        nodes = []
+        for node in list(model.graph.node):
+            convert = _CONVERTERS.get(node.op_type)
+            replacement = convert(model, node, getCustomOp(node)) if convert else None
+            nodes.extend(replacement or [node])
+        del model.graph.node[:]
+        model.graph.node.extend(nodes)
+        return model.plain()
 
 
 def finn_estimates(finn_graph: ModelWrapper, part: str = DEFAULT_PART) -> dict[str, dict | None]:
@@ -156,9 +159,10 @@ def finn_estimates(finn_graph: ModelWrapper, part: str = DEFAULT_PART) -> dict[s
     from finn.analysis.fpgadataflow.res_estimation import res_estimation
     from finn.transformation.fpgadataflow.specialize_layers import SpecializeLayers
 
-    special = finn_graph.transform(SpecializeLayers(part))
-    cycles = special.analysis(exp_cycles_per_layer)
-    res = res_estimation(special, part)
+    with linear_qonnx():
+        special = finn_graph.transform(SpecializeLayers(part))
+        cycles = special.analysis(exp_cycles_per_layer)
+        res = res_estimation(special, part)
     out: dict[str, dict | None] = {n.name: None for n in finn_graph.graph.node if n.domain != FINN_DOMAIN}
     for node in special.graph.node:
         attr = get_by_name(node.attribute, LAYER_ATTR)

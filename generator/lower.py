@@ -21,6 +21,7 @@ from qonnx.util.basic import get_by_name
 
 from bnnforge.generator.hwops import DOMAIN
 from bnnforge.generator.hwops.base import bits_for
+from bnnforge.generator.passes.linear_qonnx import IndexedModel, linear_qonnx
 from bnnforge.quant.errors import BnnforgeError
 from bnnforge.quant.fixed_point import exact_int
 
@@ -47,7 +48,8 @@ class HwTensor:
 
 class _Lowering:
     def __init__(self, src: ModelWrapper, batch: int) -> None:
-        self.src = src.transform(SortGraph())
+        # read-only from here on: lookups through dictionaries
+        self.src = IndexedModel(src.transform(SortGraph()), ("init", "vi", "qa", "nodes"))
         self.batch = batch
         self.nodes: list = []
         self.inits: dict[str, np.ndarray] = {}
@@ -126,8 +128,9 @@ class _Lowering:
             value_info=vi,
         )
         model = ModelWrapper(helper.make_model(graph, producer_name="bnnforge"))
+        annotate = IndexedModel(model, ("qa",))
         for t in self.values.values():
-            model.set_tensor_datatype(t.name, DataType[t.dtype])
+            annotate.set_tensor_datatype(t.name, DataType[t.dtype])
         model.set_metadata_prop(OUTPUT_FRAC_KEY, str(y.frac))
         model.set_metadata_prop(LAYOUT_KEY, "NHWC")
         return model.transform(GiveUniqueNodeNames())
@@ -484,5 +487,6 @@ def check_supported(qonnx_graph: ModelWrapper) -> None:
 def lower(streamlined: ModelWrapper, batch: int = 1) -> ModelWrapper:
     """The dataflow graph of hardware ops for a streamlined graph, for `batch` frames at once
     (the hardware streams one frame at a time; a larger batch only speeds up execution)."""
-    return _Lowering(streamlined, batch).run()
+    with linear_qonnx():
+        return _Lowering(streamlined, batch).run()
 

@@ -21,6 +21,7 @@ from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.base import Transformation
 
 from bnnforge.generator.hwops.memory import FIFO_LATENCY
+from bnnforge.generator.passes.linear_qonnx import read_only
 from bnnforge.generator.passes.streams import MIN_FIFO_DEPTH, stream_inputs, tensor_shape
 
 # extra words on a bypass path, for the cycles an op's first word can vary around its model
@@ -34,6 +35,7 @@ def period(model: ModelWrapper) -> int:
 
 def schedule(model: ModelWrapper) -> dict[str, float]:
     """Cycle at which the first word of every tensor leaves its producer (graph inputs: 0)."""
+    model = read_only(model)
     t_frame = period(model)
     ready: dict[str, float] = {i.name: 0.0 for i in model.graph.input}
     for node in model.graph.node:  # qonnx graphs are topologically sorted
@@ -52,6 +54,7 @@ def schedule(model: ModelWrapper) -> dict[str, float]:
 def latency(model: ModelWrapper) -> int:
     """First input word to last output word of a frame: the output's first word, then the
     last op's cycles for the rest of the frame."""
+    model = read_only(model)
     ready = schedule(model)
     out = model.graph.output[0].name
     last = next(n for n in model.graph.node if out in n.output)
@@ -63,16 +66,17 @@ class SizeFIFOs(Transformation):
     `in_fifo_depths` (visible in the saved graph; the emitters and the estimate read it)."""
 
     def apply(self, model: ModelWrapper) -> tuple[ModelWrapper, bool]:
-        ready = schedule(model)
-        t_frame = period(model)
-        for node in model.graph.node:
+        view = read_only(model)  # only node attributes change below
+        ready = schedule(view)
+        t_frame = period(view)
+        for node in view.graph.node:
             op = getCustomOp(node)
-            streams = stream_inputs(model, node)
+            streams = stream_inputs(view, node)
             last = max(ready[t] for t in streams)
             depths = []
             for port, t in zip(op.in_ports(), streams):
                 wait = last - ready[t]
-                words = port.frame_words(tensor_shape(model, t))
+                words = port.frame_words(tensor_shape(view, t))
                 depths.append(math.ceil(wait * words / t_frame) + FIFO_SLACK if wait > 0 else MIN_FIFO_DEPTH)
             op.set_nodeattr("in_fifo_depths", depths)
         return model, False

@@ -12,9 +12,12 @@ the parameter and the legal values.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import yaml
 from qonnx.core.modelwrapper import ModelWrapper
@@ -92,6 +95,36 @@ def tie_windows(model: ModelWrapper) -> ModelWrapper:
     return model
 
 
+@contextmanager
+def _attributes_cached(*ops: HWOp) -> Iterator[None]:
+    """Within this context each op answers get_nodeattr from a cache that its set_nodeattr
+    keeps current. qonnx re-reads the node's attribute list and rebuilds the op's attribute
+    table on every call, and the cost models ask for dozens of attributes per estimate: the
+    folding search, hundreds of estimates per layer, spent most of its time there. Only for
+    code that changes these ops' attributes through these instances."""
+    for op in ops:
+        cache: dict[str, object] = {}
+
+        def get(name: str, cache: dict = cache, read=op.get_nodeattr) -> object:  # noqa: ANN001
+            if name not in cache:
+                cache[name] = read(name)
+            value = cache[name]
+            if isinstance(value, list) and all(isinstance(v, (int, float, str)) for v in value):
+                return list(value)  # a fresh list, as qonnx returns
+            return value if isinstance(value, (int, float, str, bool, type(None))) else copy.deepcopy(value)
+
+        def put(name: str, value: object, cache: dict = cache, write=op.set_nodeattr) -> None:  # noqa: ANN001
+            cache.pop(name, None)  # an attribute's value depends on nothing else
+            write(name, value)
+
+        op.get_nodeattr, op.set_nodeattr = get, put
+    try:
+        yield
+    finally:
+        for op in ops:
+            del op.get_nodeattr, op.set_nodeattr
+
+
 def area(est: dict[str, int]) -> float:
     return sum(AREA_WEIGHTS[k] * est.get(k, 0) for k in AREA_WEIGHTS)
 
@@ -126,18 +159,19 @@ def auto_folding(model: ModelWrapper, target_cycles: int | None = None) -> tuple
         producer = model.find_producer(op.onnx_node.input[0])
         window = getCustomOp(producer) if producer is not None and producer.op_type == "SlidingWindow" else None
         best = fastest = None
-        for values in itertools.product(*legal.values()):
-            op.set_folding(dict(zip(legal, values)))
-            est = op.estimate()
-            if window is not None:
-                window.set_nodeattr("SIMD", op.get_nodeattr("SIMD"))
-                w_est = window.estimate()
-                est = {k: (max(v, w_est[k]) if k == "cycles" else v + w_est.get(k, 0)) for k, v in est.items()}
-            key = (area(est), est["cycles"])
-            if est["cycles"] <= target_cycles and (best is None or key < best[0]):
-                best = (key, values)
-            if fastest is None or (est["cycles"], key[0]) < fastest[0]:
-                fastest = ((est["cycles"], key[0]), values)
+        with _attributes_cached(op, *([window] if window is not None else [])):
+            for values in itertools.product(*legal.values()):
+                op.set_folding(dict(zip(legal, values)))
+                est = op.estimate()
+                if window is not None:
+                    window.set_nodeattr("SIMD", op.get_nodeattr("SIMD"))
+                    w_est = window.estimate()
+                    est = {k: (max(v, w_est[k]) if k == "cycles" else v + w_est.get(k, 0)) for k, v in est.items()}
+                key = (area(est), est["cycles"])
+                if est["cycles"] <= target_cycles and (best is None or key < best[0]):
+                    best = (key, values)
+                if fastest is None or (est["cycles"], key[0]) < fastest[0]:
+                    fastest = ((est["cycles"], key[0]), values)
         values = best[1] if best else fastest[1]
         if best is None:
             warnings.append(f"{op.onnx_node.name} needs {fastest[0][0]} cycles per frame even fully parallel "

@@ -9,6 +9,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.generator.hwops.ports import Port
+from bnnforge.generator.passes.linear_qonnx import IndexedModel, read_only
 from bnnforge.quant.errors import BnnforgeError
 
 # every FIFO holds at least this many words: a word in flight on each side of a handshake
@@ -33,6 +34,8 @@ class Edge:
 
 def stream_inputs(model: ModelWrapper, node) -> list[str]:  # noqa: ANN001
     """Inputs of a node that are streams (not initializers: weights, thresholds, ...)."""
+    if isinstance(model, IndexedModel):
+        return [t for t in node.input if not model.has_initializer(t)]
     return [t for t in node.input if model.get_initializer(t) is None]
 
 
@@ -59,6 +62,7 @@ def fifo_depths(model: ModelWrapper, node) -> list[int]:  # noqa: ANN001
 def edges(model: ModelWrapper) -> list[Edge]:
     """Every stream of the graph, checking both ends agree on its word: graph inputs first,
     then op inputs in graph order, then graph outputs."""
+    model = read_only(model)
     producer: dict[str, tuple[str, Port]] = {}
     for node in model.graph.node:
         for tensor, port in zip(node.output, getCustomOp(node).out_ports()):

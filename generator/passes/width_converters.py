@@ -10,14 +10,26 @@ from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.base import Transformation
 
 from bnnforge.generator.hwops.base import DOMAIN
+from bnnforge.generator.passes.linear_qonnx import IndexedModel
 from bnnforge.generator.passes.streams import stream_inputs
 
 
 def _remove_converters(model: ModelWrapper) -> None:
     """Take out the converters of an earlier run (the folding may have changed since)."""
-    for node in [n for n in model.graph.node if n.op_type == "WidthConverter" and n.domain == DOMAIN]:
+    converters = [n for n in model.graph.node if n.op_type == "WidthConverter" and n.domain == DOMAIN]
+    source = {n.output[0]: n.input[0] for n in converters}
+
+    def before_converters(t: str) -> str:
+        while t in source:
+            t = source[t]
+        return t
+
+    if source:
         for consumer in model.graph.node:
-            consumer.input[:] = [node.input[0] if t == node.output[0] else t for t in consumer.input]
+            inputs = [before_converters(t) for t in consumer.input]
+            if inputs != list(consumer.input):
+                consumer.input[:] = inputs
+    for node in converters:
         model.graph.node.remove(node)
 
 
@@ -25,10 +37,11 @@ class InsertWidthConverters(Transformation):
     def apply(self, model: ModelWrapper) -> tuple[ModelWrapper, bool]:
         _remove_converters(model)
         producers = {t: n for n in model.graph.node for t in n.output}
+        weights = IndexedModel(model, ("init",))  # initializers do not change below
         added = 0
         for node in list(model.graph.node):
             ports = getCustomOp(node).in_ports()
-            for port, tensor in zip(ports, stream_inputs(model, node)):
+            for port, tensor in zip(ports, stream_inputs(weights, node)):
                 if tensor not in producers:
                     continue
                 src = producers[tensor]
