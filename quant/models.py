@@ -11,6 +11,8 @@ stores the model name and those parameters, so `load` rebuilds exactly the same 
 from __future__ import annotations
 
 import copy
+import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -318,30 +320,72 @@ def save(model: BNN, path: Path, metrics: dict) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _one_line(text: object, limit: int = 160) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
 def read_checkpoint(path: Path | str) -> dict:
-    """The checkpoint dict, validated; BnnforgeError naming the problem otherwise."""
+    """The checkpoint dict, validated; a one-line BnnforgeError naming the problem otherwise."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise BnnforgeError(f"checkpoint {path} does not exist")
+    if not path.is_file():
+        raise BnnforgeError(f"checkpoint {path} is not a file")
     try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a damaged file
-        raise BnnforgeError(f"checkpoint {path} is corrupt or not a bnnforge checkpoint: {exc}") from None
-    if not isinstance(ckpt, dict) or any(k not in ckpt for k in CHECKPOINT_KEYS):
-        found = sorted(ckpt) if isinstance(ckpt, dict) else type(ckpt).__name__
-        raise BnnforgeError(f"checkpoint {path} is not a bnnforge checkpoint: expected keys "
-                            f"{list(CHECKPOINT_KEYS)}, found {found}")
+        with warnings.catch_warnings():  # torch warns about pickle protocols on the way to failing
+            warnings.simplefilter("ignore")
+            ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except OSError as exc:
+        raise BnnforgeError(f"cannot read checkpoint {path}: {exc.strerror or _one_line(exc)}") from None
+    except Exception as exc:  # torch raises many types for a damaged file; its texts run to many lines
+        found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(exc))
+        if found:
+            raise BnnforgeError(f"checkpoint {path} holds Python objects ({found.group(1)}), not only tensors and "
+                                f"plain data: not a bnnforge checkpoint, and not loaded for safety") from None
+        raise BnnforgeError(f"checkpoint {path} is corrupt or not a torch checkpoint") from None
+    if not isinstance(ckpt, dict):
+        raise BnnforgeError(f"checkpoint {path} is not a bnnforge checkpoint: it holds a {type(ckpt).__name__}, "
+                            f"not a dict with keys {', '.join(CHECKPOINT_KEYS)}")
+    missing = [k for k in CHECKPOINT_KEYS if k not in ckpt]
+    if missing:
+        raise BnnforgeError(f"checkpoint {path} is not a bnnforge checkpoint: it lacks {', '.join(map(repr, missing))} "
+                            f"(a bnnforge checkpoint holds {', '.join(CHECKPOINT_KEYS)})")
+    if not isinstance(ckpt["model"], str) or not isinstance(ckpt["config"], dict) \
+            or not isinstance(ckpt["state_dict"], dict):
+        raise BnnforgeError(f"checkpoint {path} is not a bnnforge checkpoint: 'model' must be a name, 'config' and "
+                            f"'state_dict' dicts")
     return ckpt
+
+
+def _mismatch(model: BNN, state: dict) -> str:
+    """What differs between a model's weights and a state dict, in one line."""
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    shaped = [k for k in own
+              if k in state and hasattr(state[k], "shape") and tuple(state[k].shape) != tuple(own[k].shape)]
+    parts = [f"{len(v)} {what} (e.g. {v[0]})" for v, what in ((missing, "missing"), (unexpected, "unexpected"),
+                                                               (shaped, "of another shape")) if v]
+    return ", ".join(parts) or "the weights do not load"
 
 
 def load(path: Path | str) -> BNN:
     """Rebuild the checkpoint's model, load its weights and return it in eval mode."""
     ckpt = read_checkpoint(path)
-    model = create(ckpt["model"], **ckpt["config"])
+    name, config = ckpt["model"], ckpt["config"]
+    if name not in ZOO:
+        raise BnnforgeError(f"checkpoint {path} names unknown model {name!r}; known models: {', '.join(ZOO)}")
+    try:
+        model = create(name, **config)
+    except BnnforgeError as exc:
+        raise BnnforgeError(f"checkpoint {path}: {_one_line(exc, 300)}") from None
+    except (TypeError, ValueError, KeyError) as exc:
+        raise BnnforgeError(f"checkpoint {path}: config {_one_line(config)} does not build model {name!r}: "
+                            f"{_one_line(exc)}") from None
     try:
         model.load_state_dict(ckpt["state_dict"], strict=True)
-    except RuntimeError as exc:
-        first = str(exc).splitlines()[0:3]
-        raise BnnforgeError(f"checkpoint {path} does not match model {ckpt['model']!r} with config "
-                            f"{ckpt['config']}: {' '.join(first)}") from None
+    except (RuntimeError, TypeError, AttributeError, KeyError):
+        raise BnnforgeError(f"checkpoint {path} does not match model {name!r} with config {_one_line(config)}: "
+                            f"{_mismatch(model, ckpt['state_dict'])} weights") from None
     return model.eval()
