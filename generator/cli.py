@@ -187,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a model config value")
     sp.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    sp = add("export", _cmd_export, "export a checkpoint to QONNX (Brevitas export_qonnx)")
+    sp = add("export", _cmd_export, "export a checkpoint to a cleaned QONNX file (Brevitas export_qonnx + qonnx cleanup)")
     sp.add_argument("ckpt", help="checkpoint written by `bnnforge train`")
     sp.add_argument("--out", required=True, help="QONNX file to write (.onnx)")
 
