@@ -24,8 +24,9 @@ from bnnforge.generator.report.devices import DEFAULT_PART, find_device
 from bnnforge.quant.errors import BnnforgeError
 
 BUILD_FILE, REPORT_FILE, TB_DIR = "build.json", "report.json", "tb_data"
-# test images of a build that is not from a digits checkpoint: random pixels
-RANDOM_IMAGES, RANDOM_SEED = 8, 0
+# test images of a build that is not from a digits checkpoint: random pixels; one above 64x64,
+# where the golden model takes seconds per image and RTL simulation minutes
+RANDOM_IMAGES, LARGE_INPUT_PIXELS, RANDOM_SEED = 8, 64 * 64, 0
 
 
 def version() -> str:
@@ -104,7 +105,8 @@ def test_images(src: Source, n: int | None) -> tuple[np.ndarray, np.ndarray | No
             raise BnnforgeError(f"--images {n}: the digits test split has {len(x)} images")
         n = len(x) if n is None else n
         return x[:n].numpy().astype(np.int64), y[:n].numpy(), f"digits test split, first {n} images"
-    n = RANDOM_IMAGES if n is None else n
+    if n is None:
+        n = RANDOM_IMAGES if shape[1] * shape[2] <= LARGE_INPUT_PIXELS else 1
     rng = np.random.default_rng(RANDOM_SEED)
     return rng.integers(0, 256, (n, *shape)), None, f"{n} random images (seed {RANDOM_SEED})"
 

@@ -216,7 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--part", default=BUILD_PART, help=f"FPGA part (default {BUILD_PART})")
     sp.add_argument("--clock-mhz", type=float, default=100.0, help="clock (default 100 MHz)")
     sp.add_argument("--images", type=int, default=None,
-                    help="test images in tb_data (default: the digits test split for a digits checkpoint, else 8 random)")
+                    help="test images in tb_data (default: the digits test split for a digits checkpoint, "
+                         "else 8 random, 1 above 64x64)")
     sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a zoo model's config value")
     sp.add_argument("--force", action="store_true", help="replace an existing output directory")
 
