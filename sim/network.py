@@ -164,13 +164,14 @@ def _progress(thread: threading.Thread, progress_file: Path, total: int, simulat
 
 def sim_command(build_dir: Path, simulator: str = "verilator", images: int | None = None, stall: float = 0.0,
                 seed: int = 0, rtl: Path | None = None, top: str | None = None, progress: bool = True,
-                log=print) -> int:  # noqa: ANN001
+                log=None) -> int:  # noqa: ANN001
     """Simulate a build's RTL (or `rtl` with top `top`), record the results in report.json;
     exit status 1 if any image differs."""
     from bnnforge.generator.build import TB_DIR, read_build
     from bnnforge.generator.report.build_report import update_report
     from bnnforge.generator.tb_data import read_tb_data
 
+    log = log or say
     build_dir = Path(build_dir)
     info, _ = read_build(build_dir)
     tb = read_tb_data(build_dir / TB_DIR)
