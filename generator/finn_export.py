@@ -152,9 +152,8 @@ def to_finn(graph: ModelWrapper) -> ModelWrapper:
         return model.plain()
 
 
-def finn_estimates(finn_graph: ModelWrapper, part: str = DEFAULT_PART) -> dict[str, dict | None]:
-    """FINN's exp_cycles_per_layer and res_estimation, summed per bnnforge layer
-    ({layer: {"cycles", "lut", "bram18", "dsp", "finn_ops": [...]}}; None where FINN has no layer)."""
+def finn_reports(finn_graph: ModelWrapper, part: str = DEFAULT_PART) -> tuple[ModelWrapper, dict, dict]:
+    """(the graph specialized for `part`, FINN's exp_cycles_per_layer, FINN's res_estimation)."""
     from finn.analysis.fpgadataflow.exp_cycles_per_layer import exp_cycles_per_layer
     from finn.analysis.fpgadataflow.res_estimation import res_estimation
     from finn.transformation.fpgadataflow.specialize_layers import SpecializeLayers
@@ -163,7 +162,13 @@ def finn_estimates(finn_graph: ModelWrapper, part: str = DEFAULT_PART) -> dict[s
         special = finn_graph.transform(SpecializeLayers(part))
         cycles = special.analysis(exp_cycles_per_layer)
         res = res_estimation(special, part)
-    out: dict[str, dict | None] = {n.name: None for n in finn_graph.graph.node if n.domain != FINN_DOMAIN}
+    return special, cycles, res
+
+
+def per_layer(special: ModelWrapper, cycles: dict, res: dict, layers: list[str]) -> dict[str, dict | None]:
+    """FINN's numbers summed per bnnforge layer ({layer: {"cycles", "lut", "bram18", "dsp",
+    "finn_ops": [...]}}; None for the `layers` FINN has no op for)."""
+    out: dict[str, dict | None] = dict.fromkeys(layers)
     for node in special.graph.node:
         attr = get_by_name(node.attribute, LAYER_ATTR)
         if attr is None or node.name not in cycles:
@@ -178,3 +183,9 @@ def finn_estimates(finn_graph: ModelWrapper, part: str = DEFAULT_PART) -> dict[s
         acc["finn_ops"].append(node.op_type)
         out[layer] = acc
     return out
+
+
+def finn_estimates(finn_graph: ModelWrapper, part: str = DEFAULT_PART) -> dict[str, dict | None]:
+    """FINN's exp_cycles_per_layer and res_estimation, summed per bnnforge layer (per_layer)."""
+    special, cycles, res = finn_reports(finn_graph, part)
+    return per_layer(special, cycles, res, [n.name for n in finn_graph.graph.node if n.domain != FINN_DOMAIN])

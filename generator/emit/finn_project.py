@@ -14,13 +14,11 @@ op for (circular shift, dynamic thresholds, fixed-point batch norm and activatio
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 from qonnx.core.modelwrapper import ModelWrapper
-from qonnx.util.basic import get_by_name
 
-from bnnforge.generator.finn_export import FINN_DOMAIN, LAYER_ATTR, to_finn
+from bnnforge.generator.finn_export import FINN_DOMAIN, finn_reports, per_layer, to_finn
 
 _README = """\
 # FINN graph
@@ -63,16 +61,14 @@ def write_finn_project(folded: ModelWrapper, outdir: Path, part: str, clock_mhz:
     """Write DIR/finn; returns FINN's numbers per bnnforge layer ({layer: {"cycles", "lut",
     "bram18", "dsp", "finn_ops"}}, None where FINN has no op), from the folded graph
     before bnnforge's width converters and FIFOs (FINN inserts its own)."""
-    from finn.analysis.fpgadataflow.exp_cycles_per_layer import exp_cycles_per_layer
-    from finn.analysis.fpgadataflow.res_estimation import res_estimation
     from finn.transformation.fpgadataflow.annotate_cycles import AnnotateCycles
-    from finn.transformation.fpgadataflow.specialize_layers import SpecializeLayers
 
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    special = to_finn(folded).transform(SpecializeLayers(part)).transform(AnnotateCycles())
-    cycles = {k: int(v) for k, v in special.analysis(exp_cycles_per_layer).items()}
-    resources = res_estimation(special, part)
+    special, cycles, resources = finn_reports(to_finn(folded), part)
+    special = special.transform(AnnotateCycles())
+    cycles = {k: int(v) for k, v in cycles.items()}
+    layers = per_layer(special, cycles, resources, [n.name for n in folded.graph.node])
     total: dict[str, float] = {}
     for row in resources.values():
         for k, v in row.items():
@@ -85,23 +81,9 @@ def write_finn_project(folded: ModelWrapper, outdir: Path, part: str, clock_mhz:
     _dump(outdir / "estimate_layer_resources.json", resources)
     _dump(outdir / "estimate_network_performance.json", perf)
 
-    per_layer: dict[str, dict | None] = {n.name: None for n in folded.graph.node}
-    for node in special.graph.node:
-        attr = get_by_name(node.attribute, LAYER_ATTR)
-        if attr is None or not node.domain.startswith(FINN_DOMAIN) or node.name not in cycles:
-            continue
-        layer = attr.s.decode()
-        r = resources.get(node.name, {})
-        acc = per_layer.get(layer) or {"cycles": 0, "lut": 0, "bram18": 0, "dsp": 0, "finn_ops": []}
-        acc["cycles"] = max(acc["cycles"], cycles[node.name])
-        acc["lut"] += int(math.ceil(r.get("LUT", 0)))
-        acc["bram18"] += int(math.ceil(r.get("BRAM_18K", 0)))
-        acc["dsp"] += int(math.ceil(r.get("DSP", 0)))
-        acc["finn_ops"].append(node.op_type)
-        per_layer[layer] = acc
-    covered = [k for k, v in per_layer.items() if v]
-    missing = sorted({n.op_type for n in folded.graph.node if not per_layer[n.name]})
+    covered = [k for k, v in layers.items() if v]
+    missing = sorted({n.op_type for n in folded.graph.node if not layers[n.name]})
     (outdir / "README.md").write_text(_README.format(
         part=part, finn_nodes=sum(n.domain.startswith(FINN_DOMAIN) for n in special.graph.node), covered=len(covered),
-        layers=len(per_layer), missing=", ".join(missing) or "none"))
-    return per_layer
+        layers=len(layers), missing=", ".join(missing) or "none"))
+    return layers
