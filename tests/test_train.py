@@ -67,7 +67,7 @@ def test_corrupt_checkpoint(tmp_path: Path) -> None:
 def test_checkpoint_missing_keys(tmp_path: Path) -> None:
     p = tmp_path / "keys.pt"
     torch.save({"model": "bcdnet-tiny"}, p)
-    with pytest.raises(BnnforgeError, match="expected keys"):
+    with pytest.raises(BnnforgeError, match="is not a bnnforge checkpoint: it lacks"):
         models.load(p)
 
 
