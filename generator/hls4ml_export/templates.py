@@ -16,9 +16,10 @@ from pathlib import Path
 
 from hls4ml.backends import get_backend
 from hls4ml.backends.template import FunctionCallTemplate, LayerConfigTemplate
+from hls4ml.model.optimizer import ModelOptimizerPass
 
 from bnnforge.generator.emit.hls import config_struct, hls_dir
-from bnnforge.generator.hls4ml_export.layers import layer_class
+from bnnforge.generator.hls4ml_export.layers import BnfLayer, layer_class
 from bnnforge.generator.hwops.base import HLSInstance
 
 IO_HEADER = Path(__file__).with_name("bnf_nnet_io.h")
@@ -27,6 +28,9 @@ IO_HEADER = Path(__file__).with_name("bnf_nnet_io.h")
 SOURCE_DIR = "nnet_utils"
 
 _registered: dict[tuple[str, str], bool] = {}
+# ap_int's limit without AP_INT_MAX_W is 1024 bits; folded weight words are often wider (a
+# BinaryMVAU word is PE*SIMD bits). 32768 is the most the ap_types headers allow.
+AP_INT_MAX_W = 32768
 
 
 class BnfConfigTemplate(LayerConfigTemplate):
@@ -62,6 +66,25 @@ class BnfFunctionTemplate(FunctionCallTemplate):
         return f"{node.get_attr('bnf_function')}<config{node.index}{types}>({', '.join(ins + outs + arrays)});"
 
 
+class DefineApIntMaxW(ModelOptimizerPass):
+    """Writer-flow pass: `#define AP_INT_MAX_W` at the top of firmware/<project>.h, which the
+    top function, the test bench and the Python bridge each include before any ap_int header
+    (for projects with bnnforge layers only)."""
+
+    def __init__(self) -> None:
+        self.name = "bnf_define_ap_int_max_w"
+
+    def transform(self, model) -> bool:  # noqa: ANN001
+        if not any(isinstance(layer, BnfLayer) for layer in model.get_layers()):
+            return False
+        path = Path(model.config.get_output_dir()) / "firmware" / f"{model.config.get_project_name()}.h"
+        text = path.read_text()
+        define = f"#ifndef AP_INT_MAX_W\n#define AP_INT_MAX_W {AP_INT_MAX_W}  // bnnforge: folded words wider than 1024 bits\n#endif\n"
+        if define not in text:
+            path.write_text(define + text)
+        return False
+
+
 def template_sources() -> list[Path]:
     """The files registered as sources: every bnf_*.h template (they include each other)
     and the boundary converters."""
@@ -75,6 +98,7 @@ def register(backend_name: str, layer_names: list[str]) -> None:
     if not _registered.get((backend.name, "")):
         for path in template_sources():
             backend.register_source(path.resolve(), destination_dir=SOURCE_DIR)
+        backend.register_pass("bnf_define_ap_int_max_w", DefineApIntMaxW, flow=backend.get_writer_flow())
         _registered[(backend.name, "")] = True
     for name in sorted(set(layer_names)):
         if _registered.get((backend.name, name)):
