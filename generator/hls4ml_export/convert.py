@@ -23,8 +23,11 @@ def dataflow_graph(model_or_checkpoint: object, fold: str | None = "auto",
     from bnnforge.generator.graph import fold as apply_fold
     from bnnforge.generator.passes.width_converters import prepare_interconnect
 
+    from bnnforge.generator.hls4ml_export.mapping import check_mappable
+
     if isinstance(model_or_checkpoint, ModelWrapper):
         graph, name = model_or_checkpoint, "myproject"
+        check_mappable(graph)  # before any pass asks the nodes anything
     else:
         if isinstance(model_or_checkpoint, torch.nn.Module):
             model = model_or_checkpoint.eval()

@@ -64,6 +64,12 @@ def _op(node) -> HWOp:  # noqa: ANN001
     return op
 
 
+def check_mappable(graph: ModelWrapper) -> None:
+    """A one-line error naming the first layer that neither hls4ml nor the extension maps."""
+    for node in graph.graph.node:
+        _op(node)
+
+
 def reuse_factor(op: HWOp) -> int:
     """hls4ml's ReuseFactor of a folded op: clock cycles per output pixel (per output vector
     for per-frame ops), i.e. how often each PE/SIMD lane is reused: (MW/SIMD)*(MH/PE) for an
@@ -81,8 +87,7 @@ def _precision(dt: DataType, frac: int = 0) -> str:
 def map_graph(graph: ModelWrapper) -> Mapped:
     """The layer list of a folded graph that already has width converters and FIFO depths
     (passes.width_converters.prepare_interconnect)."""
-    for node in graph.graph.node:
-        _op(node)
+    check_mappable(graph)
     if len(graph.graph.input) != 1 or len(graph.graph.output) != 1:
         raise BnnforgeError(f"hls4ml: the graph has {len(graph.graph.input)} inputs and {len(graph.graph.output)} "
                             "outputs; the hls4ml project supports one of each")
