@@ -230,6 +230,8 @@ def _build_into(opts: BuildOptions, device, cycles_target: int | None, tmp: Path
     shutil.copytree(tmp / TB_DIR, tmp / "hls" / TB_DIR)
     write_rtl_project(graph, tmp / "rtl", top, tb, src.describe, version())
 
+    _write_hls4ml(graph, tmp / "hls4ml", top, device.part, opts.clock_mhz, x, logits, log)
+
     log(f"[4/5] FINN graph and FINN's estimates (finn/)")
     finn = write_finn_project(folded, tmp / "finn", device.part, opts.clock_mhz)
 
@@ -246,6 +248,17 @@ def _build_into(opts: BuildOptions, device, cycles_target: int | None, tmp: Path
     if golden_mismatches:
         log(f"      warning: the golden model differs from PyTorch on {golden_mismatches} of {len(x)} images")
     return report
+
+
+def _write_hls4ml(graph, out: Path, top: str, part: str, clock_mhz: float, x: np.ndarray,  # noqa: ANN001
+                  logits: np.ndarray, log) -> None:  # noqa: ANN001
+    """DIR/hls4ml: the same folded graph as an hls4ml project (generator/hls4ml_export)."""
+    from bnnforge.generator.hls4ml_export import convert
+    from bnnforge.generator.hls4ml_export.project import write_project
+
+    log("      hls4ml project (hls4ml/)")
+    hls_model = convert(graph, out, part=part, fold=None, clock_mhz=clock_mhz, project_name=top)
+    write_project(hls_model, np.transpose(x, (0, 2, 3, 1)), logits)
 
 
 def read_build(path: Path) -> tuple[dict, dict]:
