@@ -261,3 +261,20 @@ def test_binary_dense_keeps_its_weights(tmp_path: Path) -> None:
     want = 2 * (bits[:, :, None] == w_bits[None]).sum(axis=1) - n_in
     got = np.asarray(hm.predict(x.astype(np.float64))).reshape(want.shape)
     assert np.array_equal(got, want)
+
+
+def test_report_reader_finds_the_solution(cases: dict[str, Case], capsys: pytest.CaptureFixture) -> None:
+    """hls4ml.report.read_vivado_report finds project and solution where Vivado HLS would put
+    them (project.tcl's project name + _prj/solution1): a stand-in synthesis report is read."""
+    from hls4ml.report import read_vivado_report
+
+    case = cases["bcdnet-a-tiny"]
+    root, top = Path(case.hls_model.config.get_output_dir()), "bcdnet_a_tiny"
+    report = root / f"{top}_prj" / "solution1" / "syn" / "report" / f"{top}_csynth.rpt"
+    report.parent.mkdir(parents=True)
+    (root / f"{top}_prj" / "vivado_hls.app").write_text(
+        '<project xmlns="x"><solutions><solution name="solution1"/></solutions></project>')
+    report.write_text("header\nheader\n+ Latency: 1234 cycles (stand-in)\n")
+    read_vivado_report(str(root))
+    out = capsys.readouterr().out
+    assert "Found 1 solution(s)" in out and "+ Latency: 1234 cycles (stand-in)" in out
