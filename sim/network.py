@@ -21,7 +21,7 @@ from pathlib import Path
 from bnnforge.generator.console import quiet, say, terminal
 from bnnforge.quant.errors import BnnforgeError
 from bnnforge.sim.project_csim import cache_root
-from bnnforge.sim.runner import SIMULATORS, find_tools, verilator_make_flags
+from bnnforge.sim.runner import COCOTB_ENV, SIMULATORS, find_tools, verilator_make_flags
 
 TB_MODULE = "network_tb"
 # images `bnnforge sim` runs unless told (RTL simulation is slow; C-simulation runs them all)
@@ -107,7 +107,7 @@ def simulate_network(build_dir: Path, top: str, tb_meta: dict, simulator: str = 
     with tempfile.TemporaryDirectory() as tmp:
         result_file, progress_file = Path(tmp) / "result.json", Path(tmp) / "progress.txt"
         progress_file.touch()
-        env = {"BNF_TB_DATA": str(build_dir / "tb_data"), "BNF_IMAGES": str(n_images), "BNF_STALL": str(stall),
+        env = {**COCOTB_ENV, "BNF_TB_DATA": str(build_dir / "tb_data"), "BNF_IMAGES": str(n_images), "BNF_STALL": str(stall),
                "BNF_SEED": str(seed), "BNF_RESULT": str(result_file), "BNF_PROGRESS": str(progress_file)}
         outcome: dict = {}
 

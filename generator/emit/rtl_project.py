@@ -32,6 +32,8 @@ RTL_DIR := $(abspath ..)
 VERILOG_SOURCES = $(addprefix $(RTL_DIR)/,$(shell cat $(RTL_DIR)/{filelist}))
 COCOTB_TOPLEVEL = {top}
 COCOTB_TEST_MODULES = {module}
+# assertion rewriting for the test bench only, not for every module it imports (much faster)
+export COCOTB_REWRITE_ASSERTION_FILES = {module}.py
 {mem_args}ifeq ($(SIM),verilator)
 EXTRA_ARGS += -Wno-fatal
 endif

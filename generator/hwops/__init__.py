@@ -2,26 +2,44 @@
 
 Every op owns its integer semantics (the golden model), its folding parameters and its
 cost model; see base.py for the tensor conventions.
+
+The op classes load on first use (PEP 562): the cocotb test benches import only
+`hwops.ports`, and a simulator process should not pay for importing torch.
 """
 
-from bnnforge.generator.hwops.activations import FPReLU, RPReLU
-from bnnforge.generator.hwops.add import EmbeddingAdd, Requantize, ResidualAdd
-from bnnforge.generator.hwops.affine import FixedAffine
-from bnnforge.generator.hwops.base import DOMAIN, HWOp
-from bnnforge.generator.hwops.circular_shift import LongShortShift
-from bnnforge.generator.hwops.int_mvau import IntMVAU
-from bnnforge.generator.hwops.mvau import BinaryMVAU
-from bnnforge.generator.hwops.pool import AvgPool
-from bnnforge.generator.hwops.sliding_window import SlidingWindow
-from bnnforge.generator.hwops.streams import ChannelSlice, Concat, Duplicate
-from bnnforge.generator.hwops.threshold import DynamicSign, Thresholding
-from bnnforge.generator.hwops.width_converter import WidthConverter
+from __future__ import annotations
 
-custom_op: dict[str, type[HWOp]] = {
-    cls.__name__: cls
-    for cls in (SlidingWindow, BinaryMVAU, IntMVAU, Thresholding, DynamicSign, FixedAffine, RPReLU, FPReLU,
-                ResidualAdd, EmbeddingAdd, Requantize, AvgPool, LongShortShift, Duplicate, Concat, ChannelSlice,
-                WidthConverter)
+import importlib
+from typing import Any
+
+DOMAIN = "bnnforge.generator.hwops"  # the qonnx domain: this module's `custom_op` maps op types to classes
+
+# op type -> module that defines its class
+_OP_MODULES = {
+    "SlidingWindow": "sliding_window", "BinaryMVAU": "mvau", "IntMVAU": "int_mvau", "Thresholding": "threshold",
+    "DynamicSign": "threshold", "FixedAffine": "affine", "RPReLU": "activations", "FPReLU": "activations",
+    "ResidualAdd": "add", "EmbeddingAdd": "add", "Requantize": "add", "AvgPool": "pool",
+    "LongShortShift": "circular_shift", "Duplicate": "streams", "Concat": "streams", "ChannelSlice": "streams",
+    "WidthConverter": "width_converter",
 }
 
-__all__ = ["DOMAIN", "HWOp", "custom_op", *custom_op]
+
+def _op_class(name: str) -> type:
+    return getattr(importlib.import_module(f"{__name__}.{_OP_MODULES[name]}"), name)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "custom_op":
+        ops = {n: _op_class(n) for n in _OP_MODULES}
+        globals()["custom_op"] = ops
+        return ops
+    if name == "HWOp":
+        from bnnforge.generator.hwops.base import HWOp
+
+        return HWOp
+    if name in _OP_MODULES:
+        return _op_class(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["DOMAIN", "HWOp", "custom_op", *_OP_MODULES]

@@ -30,11 +30,11 @@ import numpy as np
 from qonnx.core.datatype import DataType
 from qonnx.custom_op.base import CustomOp
 
+from bnnforge.generator.hwops import DOMAIN
 from bnnforge.generator.hwops.memory import RAM_STYLES, memory_cost
 from bnnforge.generator.hwops.ports import Port, in_port, out_port, pack_words
 from bnnforge.quant.errors import BnnforgeError
 
-DOMAIN = "bnnforge.generator.hwops"
 RESOURCE_KEYS = ("lut", "ff", "bram18", "uram", "dsp")
 
 
