@@ -19,18 +19,21 @@ STAMP  := $(VENV)/.bnnforge-setup.stamp
 RUN_ENV := PATH="$(abspath $(BIN)):$$PATH"
 
 PYTEST_ARGS ?= tests
-# pytest-xdist workers: the two slowest tests (full-size ladders) then run side by side;
-# --dist loadgroup keeps the tests of one xdist_group (one shared build) on one worker
+# pytest-xdist workers, one per core; --dist loadscope hands out whole test modules, so a
+# module-scoped fixture (a build, a training run, compiled hls4ml projects) is made once.
+# (xdist 3.8's loadgroup does not group under pytest 9: it renames `_nodeid`, which pytest 9
+# no longer reads.)
 PYTEST_WORKERS ?= 2
 DEMO_ARGS   ?=
 
 TORCH_VERSION = $(shell sed -n 's/^torch==\([^[:space:]]*\).*/\1/p' $(LOCK))
 
-.PHONY: help setup demo test lint clean distclean _system_tools _verilator_wrapper
+.PHONY: help setup demo test test-full lint clean distclean _system_tools _verilator_wrapper
 
 help:
 	@echo "make demo       set up .venv (if needed) and run the end-to-end demo"
 	@echo "make test       set up .venv (if needed) and run the test suite (PYTEST_ARGS=...)"
+	@echo "make test-full  the opt-in full-size network tests (marker full; long)"
 	@echo "make setup      create .venv from $(LOCK), install iverilog, the verilator wrapper"
 	@echo "make lint       byte-compile the Python sources, verilator --lint-only the RTL"
 	@echo "make clean      remove build artefacts (keeps .venv)"
@@ -113,7 +116,11 @@ demo: setup
 	$(RUN_ENV) $(BIN)/bnnforge demo $(DEMO_ARGS)
 
 test: setup
-	$(RUN_ENV) $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(RUN_ENV) $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+
+# the opt-in tests of full-size networks (marker `full`); see README "Numbers" for their times
+test-full: setup
+	$(RUN_ENV) BNNFORGE_FULL=1 $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope -m full $(PYTEST_ARGS)
 
 RTL_SOURCES = $(wildcard hw/rtl/*.v hw/rtl/*.sv)
 

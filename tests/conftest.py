@@ -15,6 +15,13 @@ import torch
 warnings.filterwarnings("ignore", category=UserWarning)
 
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # one worker per core: torch's own threads would oversubscribe the cores and spin
+    torch.set_num_threads(1)
+
+FULL = os.environ.get("BNNFORGE_FULL") == "1"
+
+
 @pytest.fixture(autouse=True)
 def _seed() -> None:
     torch.manual_seed(0)
@@ -51,6 +58,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Markers that follow from a test's shape: a `simulator` parameter needs that simulator
     (Verilator also g++), a C-simulation needs g++."""
     for item in items:
+        if item.get_closest_marker("full") and not FULL:
+            item.add_marker(pytest.mark.skip(reason="full-size network, opt-in: `make test-full`"))
         sim = getattr(item, "callspec", None) and item.callspec.params.get("simulator")
         for tool in SIMULATOR_TOOLS.get(sim, ()):
             item.add_marker(tool)

@@ -22,7 +22,6 @@ MODEL = "bcdnet-b-tiny"  # every block kind: dynamic thresholds, circular shifts
 TOP = "bcdnet_b_tiny"
 IMAGES = 6
 BUILD_ARGS = ("--images", str(IMAGES), "--target-cycles", "256")
-pytestmark = pytest.mark.xdist_group("build")  # one worker builds once for the whole module
 
 
 @pytest.fixture(scope="module")

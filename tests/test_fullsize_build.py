@@ -51,7 +51,7 @@ def test_linear_time_passes_give_qonnx_graphs_byte_for_byte(name: str) -> None:
     assert fast[0] == reference[0] and fast[1] == reference[1]
 
 
-@pytest.mark.slow
+@pytest.mark.full
 def test_bcdnet_a_224_build_front_end() -> None:
     from bnnforge.generator.dataflow import build_dataflow, run_dataflow
     from bnnforge.generator.estimate import estimate_graph

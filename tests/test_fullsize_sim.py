@@ -1,11 +1,10 @@
-"""Opt-in (BNNFORGE_FULL=1): the full-size BCDNet layouts at a 32x32 input, built, C-simulated
+"""Opt-in (`make test-full`): the full-size BCDNet layouts at a 32x32 input, built, C-simulated
 and simulated in cocotb bit-exactly on one image. Too slow for `make test` (the measured time
-is in the README); run with `BNNFORGE_FULL=1 make test PYTEST_ARGS=tests/test_fullsize_sim.py`."""
+is in the README)."""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,7 @@ from bnnforge.quant import models
 from tests.conftest import run_cli
 from tests.randomize import randomize_
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.environ.get("BNNFORGE_FULL") != "1",
-                                                   reason="opt-in: set BNNFORGE_FULL=1 (full-size RTL simulation)")]
+pytestmark = pytest.mark.full
 
 
 @pytest.mark.verilator

@@ -42,7 +42,6 @@ from tests.randomize import randomize_
 
 MODELS = ["reactnet-tiny", "bcdnet-a-tiny", "bcdnet-b-tiny", "ftbnn-tiny"]
 RANDOM_INPUTS = 200
-pytestmark = pytest.mark.xdist_group("hls4ml")  # one worker compiles the module's projects once
 
 
 @dataclass

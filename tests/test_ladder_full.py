@@ -28,7 +28,7 @@ def sample_photos(size: int = 224) -> torch.Tensor:
     return torch.round(x).clamp(0, 255)
 
 
-@pytest.mark.slow
+@pytest.mark.full
 @pytest.mark.parametrize("name", ["bcdnet-a", "bcdnet-b"])
 def test_full_size_on_sample_photos(name: str) -> None:
     model = randomize_(models.create(name), seed=4, calibration_batches=1)

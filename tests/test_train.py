@@ -13,7 +13,9 @@ from bnnforge.quant.data import load_digits_split
 from bnnforge.quant.errors import BnnforgeError
 from bnnforge.quant.train import TrainConfig, evaluate, train, train_and_save
 
-SHORT = dict(epochs_step1=6, epochs_step2=6, progress=False, overrides={"width": 8})
+# one thread: two pytest-xdist workers share the 2 cores, and torch's threads spin when
+# oversubscribed (a 20 s run took 5 minutes beside another training test)
+SHORT = dict(epochs_step1=6, epochs_step2=6, progress=False, overrides={"width": 8}, threads=1)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +108,7 @@ def test_distillation_and_upscaling() -> None:
     """--distill trains a real-valued teacher first and its soft labels change the student;
     --image-size 16 builds a 16x16 model."""
     base = dict(model="bcdnet-tiny", image_size=16, epochs_step1=1, epochs_step2=1, progress=False,
-                overrides={"width": 8})
+                overrides={"width": 8}, threads=1)
     student, metrics = train(TrainConfig(**base, distill=True, teacher_epochs=5))
     assert student.input_shape == (1, 16, 16) and metrics["image_size"] == 16
     assert metrics["teacher_accuracy"] > 0.8
