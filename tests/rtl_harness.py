@@ -104,24 +104,29 @@ def _pack(op, arr: np.ndarray, which: str, tensor: str) -> list[int]:  # noqa: A
     return words if isinstance(words, list) else words[out_port(list(node.output).index(tensor))]
 
 
+def stitch_graph(model, top: str = "composite") -> list[Path]:  # noqa: ANN001
+    """The stitched top of `model` and the library files it uses (written once per graph)."""
+    from bnnforge.generator.emit.rtl import write_rtl
+
+    digest = hashlib.sha1(model.model.SerializeToString()).hexdigest()[:12]
+    outdir = BUILD_ROOT / "stitch" / os.environ.get("PYTEST_XDIST_WORKER", "main") / digest
+    top_file, lib = write_rtl(model, outdir, top, source="a bnnforge test graph")
+    return [top_file, *rtl_sources(*lib)]
+
+
 def run_graph_rtl(model, simulator: str, x: np.ndarray, stall: float, seed: int = 0, top: str = "composite") -> dict:  # noqa: ANN001
     """Stitch `model` (one input, one output), simulate it on `x` (the input tensor's codes)
     and compare every output word with the golden model (execute_onnx of the graph)."""
     from qonnx.core.onnx_exec import execute_onnx
 
-    from bnnforge.generator.emit.rtl import write_rtl
-
     inp, out = model.graph.input[0].name, model.graph.output[0].name
     want = execute_onnx(model, {inp: x.astype(np.float32)})[out].astype(np.int64)
-    digest = hashlib.sha1(model.model.SerializeToString()).hexdigest()[:12]
-    outdir = BUILD_ROOT / "stitch" / os.environ.get("PYTEST_XDIST_WORKER", "main") / digest
-    top_file, lib = write_rtl(model, outdir, top, source="a bnnforge test graph")
+    sources = stitch_graph(model, top)
     (cons,), (prod,) = graph_io_ops(model)
     in_words = _pack(cons, x, "in", inp)
     out_words = _pack(prod, want, "out", out)
     vectors = {"inputs": {in_port(0): in_words}, "outputs": {out_port(0): out_words}, "stall": stall,
                "seed": seed, "timeout_cycles": 200 * (len(in_words) + len(out_words)) + 20000}
-    sources = [top_file, *rtl_sources(*lib)]
     if simulator == "verilator":
         lint_rtl(top, sources, {})
     res = run_stream_test(simulator, top, sources, {}, vectors, BUILD_ROOT)

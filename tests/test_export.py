@@ -104,7 +104,10 @@ def test_bad_checkpoints_fail_in_one_line_and_write_nothing(tmp_path: Path) -> N
         with pytest.raises(BnnforgeError) as info:  # the library says the same, in one line
             models.load(ckpt)
         assert says in str(info.value) and "\n" not in str(info.value), what
-    for what, (ckpt, says) in cases.items():
+    # the command line turns every one of these errors into its line the same way: a few
+    # kinds through it (a CLI start costs seconds) show that
+    for what in ("empty", "missing keys", "python objects"):
+        ckpt, says = cases[what]
         p = run_cli("export", str(ckpt), "--out", str(out_dir / "m.onnx"))
         assert p.returncode == 2, (what, p.stderr)
         assert says in _one_error_line(p.stderr), (what, p.stderr)

