@@ -15,7 +15,7 @@ from tests import test_rtl_mvau, test_rtl_shift
 from tests.rtl_harness import assert_hls_rate
 
 
-@pytest.mark.parametrize("case", list(test_rtl_mvau.CASES))
+@pytest.mark.parametrize("case", [*test_rtl_mvau.CASES, *test_rtl_mvau.WIDE_CASES])
 def test_binary_mvau_csim(case: str, tmp_path: Path) -> None:
     frames = 40
     mvau, (x,), params, want = test_rtl_mvau.build_case(case, frames=frames, seed=21)

@@ -29,6 +29,8 @@ CASES = {
     # fused batch norm + sign: output bits dot >= t
     "thresh_3x3_6x6": (6, 6, 4, 6, 3, 1, 1, 2, 6, 1, 1),
 }
+# C-simulation only: weight words over ap_int's default 1024-bit limit (PE*SIMD = 2048)
+WIDE_CASES = {"wide_words_1x1": (2, 2, 256, 16, 1, 1, 0, 8, 256, 1, 0)}
 WEIGHT_SEED = 1234  # the op's parameters do not depend on the run's seed: one build per case
 
 
@@ -39,7 +41,7 @@ def pixels(case: str) -> int:
 
 def build_case(name: str, frames: int, seed: int):  # noqa: ANN201
     """(op, [input bits], weights (a (w, t) tuple with thresholds), expected output)."""
-    h, w, cin, cout, k, s, p, pe, simd, g, thr = CASES[name]
+    h, w, cin, cout, k, s, p, pe, simd, g, thr = {**CASES, **WIDE_CASES}[name]
     oh, ow = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
     mw = k * k * cin // g
     dt = "BINARY" if thr else f"INT{bits_for(-mw, mw)}"

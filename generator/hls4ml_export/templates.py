@@ -18,7 +18,7 @@ from hls4ml.backends import get_backend
 from hls4ml.backends.template import FunctionCallTemplate, LayerConfigTemplate
 from hls4ml.model.optimizer import ModelOptimizerPass
 
-from bnnforge.generator.emit.hls import config_struct, hls_dir
+from bnnforge.generator.emit.hls import AP_INT_MAX_W_DEFINE, config_struct, hls_dir
 from bnnforge.generator.hls4ml_export.layers import BnfLayer, layer_class
 from bnnforge.generator.hwops.base import HLSInstance
 
@@ -28,9 +28,6 @@ IO_HEADER = Path(__file__).with_name("bnf_nnet_io.h")
 SOURCE_DIR = "nnet_utils"
 
 _registered: dict[tuple[str, str], bool] = {}
-# ap_int's limit without AP_INT_MAX_W is 1024 bits; folded weight words are often wider (a
-# BinaryMVAU word is PE*SIMD bits). 32768 is the most the ap_types headers allow.
-AP_INT_MAX_W = 32768
 
 
 class BnfConfigTemplate(LayerConfigTemplate):
@@ -79,9 +76,8 @@ class DefineApIntMaxW(ModelOptimizerPass):
             return False
         path = Path(model.config.get_output_dir()) / "firmware" / f"{model.config.get_project_name()}.h"
         text = path.read_text()
-        define = f"#ifndef AP_INT_MAX_W\n#define AP_INT_MAX_W {AP_INT_MAX_W}  // bnnforge: folded words wider than 1024 bits\n#endif\n"
-        if define not in text:
-            path.write_text(define + text)
+        if AP_INT_MAX_W_DEFINE not in text:
+            path.write_text(AP_INT_MAX_W_DEFINE + text)
         return False
 
 
