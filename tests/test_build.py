@@ -57,6 +57,8 @@ def test_build_writes_the_projects(built: Path) -> None:
     cpp = (hls / "firmware" / f"{TOP}.cpp").read_text()
     assert "#pragma HLS DATAFLOW" in cpp and "ap_ctrl_none" in cpp and "#pragma HLS STREAM variable" in cpp
     assert "struct BinaryMVAU_0_config" in (hls / "firmware" / "parameters.h").read_text()
+    head = (hls / "firmware" / f"{TOP}.h").read_text()  # wide folded words need ap_int's limit raised first
+    assert -1 < head.find("#define AP_INT_MAX_W") < head.find("#include <ap_int.h>")
     for f in (f"{TOP}.v", "filelist.f", "bnf_fifo.v", "tb/Makefile", "tb/network_tb.py", "README.md"):
         assert (rtl / f).is_file(), f
     assert list((rtl / "mem").glob("*.mem"))
