@@ -38,6 +38,9 @@ def version() -> str:
         return "unknown"
 
 
+ZOO_INIT_SEED = 0  # torch seed of an untrained zoo model's initial weights
+
+
 @dataclass
 class BuildOptions:
     source: str  # a checkpoint file or a zoo model name
@@ -89,9 +92,15 @@ def resolve_source(source: str, overrides: dict) -> Source:
     if source not in models.names():
         raise BnnforgeError(f"{source!r} is neither a checkpoint file nor a zoo model; zoo models: "
                             f"{', '.join(models.names())}")
-    model = models.create(source, **overrides).eval()
-    return Source(model, source, False, f"zoo model {source} (untrained)",
-                  {"kind": "zoo", "model": source, "config": model.params}, None, None)
+    import torch
+
+    # an untrained model's weights are torch's initialisation: seeded, so that the same name
+    # and --set give the same build, byte for byte
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(ZOO_INIT_SEED)
+        model = models.create(source, **overrides).eval()
+    return Source(model, source, False, f"zoo model {source} (untrained, initialised with seed {ZOO_INIT_SEED})",
+                  {"kind": "zoo", "model": source, "config": model.params, "init_seed": ZOO_INIT_SEED}, None, None)
 
 
 def test_images(src: Source, n: int | None) -> tuple[np.ndarray, np.ndarray | None, str]:

@@ -241,3 +241,16 @@ def test_sim_rejects_rtl_whose_ports_do_not_match(built: Path, tmp_path: Path) -
     assert p.returncode == 2 and "in0_V_TDATA has 16 bits" in p.stderr and "Traceback" not in p.stderr, p.stderr
     p = run_cli("sim", str(built), "--rtl", str(tmp_path / "files.f"), "--top", "nonesuch")
     assert p.returncode == 2 and "no module 'nonesuch'" in p.stderr
+
+
+def test_a_zoo_name_gives_the_same_untrained_weights_every_time() -> None:
+    """Byte-identical builds from a zoo name need its initial weights seeded."""
+    import torch
+
+    from bnnforge.generator.build import resolve_source
+
+    torch.manual_seed(1)
+    a = resolve_source("bcdnet-b-tiny", {}).model.state_dict()
+    torch.manual_seed(2)  # the caller's random state does not matter
+    b = resolve_source("bcdnet-b-tiny", {}).model.state_dict()
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
