@@ -4,7 +4,6 @@ FINN-streamlined graphs) and the dataflow golden model agree bit for bit."""
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pytest
@@ -38,10 +37,6 @@ def test_full_size_on_sample_photos(name: str) -> None:
         want = model(x).numpy()
     assert len(np.unique(want)) > 100  # 2 x 1000 logits, far from constant
     assert np.array_equal(run_graph(graph, x.numpy()), want)
-    if name == "bcdnet-b" and not os.environ.get("BNNFORGE_FULL_LADDER"):
-        # FINN's ConvertQONNXtoFINN needs about 9 minutes on BCDNet-B's 115 weight quantizers
-        # (a shape inference per quantizer); rung 3 runs with BNNFORGE_FULL_LADDER=1
-        pytest.skip("rung 3 of full-size bcdnet-b is opt-in: set BNNFORGE_FULL_LADDER=1 (takes ~15 min)")
     streamlined = streamline(graph)
     assert np.array_equal(run_graph(streamlined, x.numpy()), want)
     assert np.array_equal(run_dataflow(lower(streamlined, batch=len(x)), x.numpy()), want)
