@@ -85,12 +85,20 @@ def write_tb_data(tb: TBData, outdir: Path, images: np.ndarray, logits: np.ndarr
     (outdir / META).write_text(json.dumps({**tb.meta(), "labels": labels is not None}, indent=2) + "\n")
     (outdir / IN_FILE).write_text(_hex(tb.words_in, tb.in_tdata_bits))
     (outdir / OUT_FILE).write_text(_hex(tb.words_out, tb.out_tdata_bits))
-    flat = np.asarray(images).reshape(len(images), -1).astype(np.int64)
-    (outdir / "tb_input_features.dat").write_text("".join(" ".join(map(str, row)) + "\n" for row in flat))
-    (outdir / "tb_output_predictions.dat").write_text(
-        "".join(" ".join(repr(float(v)) for v in row) + "\n" for row in np.asarray(logits, np.float64)))
+    write_dat_files(outdir, images, logits)
     if labels is not None:
         (outdir / "tb_labels.dat").write_text("".join(f"{int(v)}\n" for v in labels))
+
+
+def write_dat_files(outdir: Path, images: np.ndarray, outputs: np.ndarray | None) -> None:
+    """hls4ml's test-bench files: tb_input_features.dat (one image per line, its integers in
+    the caller's layout) and tb_output_predictions.dat (one line of real outputs per image)."""
+    flat = np.asarray(images).reshape(len(images), -1).astype(np.int64)
+    (outdir / "tb_input_features.dat").write_text("".join(" ".join(map(str, row)) + "\n" for row in flat))
+    if outputs is not None:
+        rows = np.asarray(outputs, np.float64).reshape(len(outputs), -1)
+        (outdir / "tb_output_predictions.dat").write_text("".join(" ".join(repr(float(v)) for v in row) + "\n"
+                                                                  for row in rows))
 
 
 def _read_hex(path: Path, bits: int) -> list[int]:

@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 
 from bnnforge.generator.console import quiet, say, terminal
+from bnnforge.generator.emit.rtl_project import TB_MODULE
 from bnnforge.quant.errors import BnnforgeError
 from bnnforge.sim.project_csim import cache_root
-from bnnforge.sim.runner import COCOTB_ENV, SIMULATORS, find_tools, verilator_make_flags
+from bnnforge.sim.runner import SIMULATORS, cocotb_env, find_tools, verilator_make_flags
 
-TB_MODULE = "network_tb"
 # images `bnnforge sim` runs unless told (RTL simulation is slow; C-simulation runs them all)
 DEFAULT_IMAGES = 32
 MEM_PARAM = "MEM_DIR"
@@ -107,7 +107,7 @@ def simulate_network(build_dir: Path, top: str, tb_meta: dict, simulator: str = 
     with tempfile.TemporaryDirectory() as tmp:
         result_file, progress_file = Path(tmp) / "result.json", Path(tmp) / "progress.txt"
         progress_file.touch()
-        env = {**COCOTB_ENV, "BNF_TB_DATA": str(build_dir / "tb_data"), "BNF_IMAGES": str(n_images), "BNF_STALL": str(stall),
+        env = {**cocotb_env(TB_MODULE), "BNF_TB_DATA": str(build_dir / "tb_data"), "BNF_IMAGES": str(n_images), "BNF_STALL": str(stall),
                "BNF_SEED": str(seed), "BNF_RESULT": str(result_file), "BNF_PROGRESS": str(progress_file)}
         outcome: dict = {}
 

@@ -17,9 +17,14 @@ from pathlib import Path
 from bnnforge.quant.errors import BnnforgeError
 
 SIMULATORS = ("icarus", "verilator")
-# cocotb rewrites the asserts of every module the simulator's Python imports ("*.py"), numpy
-# and torch included: 6 of the 7 s a short simulation took. Only the test benches need it.
-COCOTB_ENV = {"COCOTB_REWRITE_ASSERTION_FILES": "axis_tb.py network_tb.py"}
+AXIS_TB_MODULE = "bnnforge.sim.axis_tb"
+
+
+def cocotb_env(test_module: str) -> dict[str, str]:
+    """Environment for a cocotb run of `test_module`. cocotb rewrites the asserts of every
+    module the simulator's Python imports ("*.py"), numpy and torch included: 6 of the 7 s a
+    short simulation took. Only the test bench needs it."""
+    return {"COCOTB_REWRITE_ASSERTION_FILES": test_module.rsplit(".", 1)[-1] + ".py"}
 # C++ optimization of Verilator models (BNNFORGE_VERILATOR_OPT=-O2 for long simulations)
 VERILATOR_OPT = os.environ.get("BNNFORGE_VERILATOR_OPT", "-O0")
 
@@ -112,8 +117,8 @@ def run_stream_test(simulator: str, top: str, sources: list[Path], parameters: d
     with tempfile.TemporaryDirectory() as tmp:
         vec, res = Path(tmp) / "vectors.json", Path(tmp) / "result.json"
         vec.write_text(json.dumps(vectors))
-        xml = runner.test(test_module="bnnforge.sim.axis_tb", hdl_toplevel=top, build_dir=build_dir,
-                          test_dir=tmp, extra_env={**COCOTB_ENV, "BNF_VECTORS": str(vec), "BNF_RESULT": str(res),
+        xml = runner.test(test_module=AXIS_TB_MODULE, hdl_toplevel=top, build_dir=build_dir,
+                          test_dir=tmp, extra_env={**cocotb_env(AXIS_TB_MODULE), "BNF_VECTORS": str(vec), "BNF_RESULT": str(res),
                                                    "PYTHONPATH": os.environ.get("PYTHONPATH", "")},
                           parameters=parameters)
         from cocotb_tools.runner import get_results

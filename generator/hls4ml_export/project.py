@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from bnnforge.generator.tb_data import write_dat_files
+
 CONFIG_FILE = "hls4ml_config.yml"  # hls4ml.writer.vivado_writer's name for it
 
 
@@ -46,12 +48,6 @@ def write_project(hls_model, images_nhwc: np.ndarray | None = None,  # noqa: ANN
     with open(out / CONFIG_FILE, "w") as f:
         yaml.dump(config, f)
     if images_nhwc is not None:
-        tb = out / "tb_data"
-        tb.mkdir(exist_ok=True)
-        flat = np.asarray(images_nhwc).reshape(len(images_nhwc), -1).astype(np.int64)
-        (tb / "tb_input_features.dat").write_text("".join(" ".join(map(str, row)) + "\n" for row in flat))
-        if outputs is not None:
-            (tb / "tb_output_predictions.dat").write_text(
-                "".join(" ".join(repr(float(v)) for v in row) + "\n"
-                        for row in np.asarray(outputs, np.float64).reshape(len(outputs), -1)))
+        (out / "tb_data").mkdir(exist_ok=True)
+        write_dat_files(out / "tb_data", images_nhwc, outputs)
     return out

@@ -204,6 +204,14 @@ class IndexedModel(ModelWrapper):
         at = _one(self._index("qa"), tensor_name)
         return None if at is None else self._model_proto.graph.quantization_annotation[at]
 
+    def _annotated(self, tensor_name: str, key: str) -> str | None:
+        """The value of one key of the tensor's annotation (None: no annotation or no key)."""
+        from qonnx.util.basic import get_by_name
+
+        qa = self._annotation(tensor_name)
+        entry = None if qa is None else get_by_name(qa.quant_parameter_tensor_names, key, "key")
+        return None if entry is None else entry.value
+
     def _annotate(self, tensor_name: str, key: str, value: str | None) -> None:
         """qonnx's set_tensor_datatype / set_tensor_layout: one key of the tensor's annotation."""
         from qonnx.util.basic import get_by_name
@@ -233,13 +241,9 @@ class IndexedModel(ModelWrapper):
     def get_tensor_datatype(self, tensor_name: str):  # noqa: ANN201
         if "qa" not in self._kinds:
             return super().get_tensor_datatype(tensor_name)
-        from qonnx.util.basic import get_by_name
-
-        qa = self._annotation(tensor_name)
-        if qa is not None:
-            entry = get_by_name(qa.quant_parameter_tensor_names, "finn_datatype", "key")
-            if entry is not None:
-                return DataType[entry.value]
+        dtype = self._annotated(tensor_name, "finn_datatype")
+        if dtype is not None:
+            return DataType[dtype]
         vi = self.get_tensor_valueinfo(tensor_name)
         if vi is None:
             _, onnx_dtype = self.get_initializer(tensor_name, return_dtype=True)
@@ -257,14 +261,9 @@ class IndexedModel(ModelWrapper):
     def get_tensor_layout(self, tensor_name: str):  # noqa: ANN201
         if "qa" not in self._kinds:
             return super().get_tensor_layout(tensor_name)
-        from qonnx.util.basic import get_by_name
-
-        qa = self._annotation(tensor_name)
-        if qa is not None:
-            entry = get_by_name(qa.quant_parameter_tensor_names, "tensor_layout", "key")
-            if entry is not None:
-                return eval(entry.value)  # noqa: S307  (qonnx stores layouts as a list literal)
-        return None
+        layout = self._annotated(tensor_name, "tensor_layout")
+        # qonnx stores layouts as a list literal
+        return None if layout is None else eval(layout)  # noqa: S307
 
     def set_tensor_layout(self, tensor_name: str, data_layout) -> None:  # noqa: ANN001
         if "qa" not in self._kinds:
