@@ -10,3 +10,9 @@ except ImportError:  # pragma: no cover - reported by `bnnforge doctor`
     pass
 else:
     _add_domain_alias("bnnforge", "bnnforge.generator.custom_ops")
+
+# bnnforge's hardware ops as FINN HW layers: registered in FINN's custom_op dicts as soon as
+# FINN's HW-layer package is imported (FINN itself is not imported here: it takes seconds)
+from bnnforge.generator.finn_hw.registry import install_hook as _install_finn_hook  # noqa: E402
+
+_install_finn_hook()

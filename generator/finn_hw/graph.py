@@ -1,0 +1,69 @@
+"""A folded bnnforge dataflow graph as a graph of FINN HW layers (every node Bnf<Op>).
+
+Node for node: the same inputs, outputs, parameters (initializers), folding and attributes,
+in FINN's HW-layer domain with `backend = "fpgadataflow"`. Added per node:
+
+- `bnf_in_shapes` / `bnf_in_dtypes`: shapes and datatypes of its inputs (layer.py says why);
+- `inFIFODepths`: the FIFO depths bnnforge's SizeFIFOs gives its stream inputs, so FINN's
+  InsertFIFO builds the FIFOs the RTL and HLS projects have (one sizing, read by all);
+- `preferred_impl_style`: which backend SpecializeLayers should pick;
+- `bnnforge_layer`: the layer's name (SpecializeLayers renames nodes to <op_type>_<i>).
+
+The graph has no width converters or FIFOs: FINN's InsertDWC and InsertFIFO add its own.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from onnx import helper
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+from qonnx.util.basic import get_by_name
+
+from bnnforge.generator.finn_hw import FINN_DOMAIN, finn_op_type, register
+from bnnforge.generator.finn_hw.layer import IN_DTYPES, IN_SHAPES, encode_shapes
+from bnnforge.generator.hwops import DOMAIN
+from bnnforge.generator.passes.streams import stream_inputs
+from bnnforge.generator.passes.width_converters import prepare_interconnect
+from bnnforge.quant.errors import BnnforgeError
+
+LAYER_ATTR = "bnnforge_layer"  # the bnnforge layer a FINN node stands for (finn_export uses the same)
+
+
+def _set(node, name: str, value) -> None:  # noqa: ANN001
+    old = get_by_name(node.attribute, name)
+    if old is not None:
+        node.attribute.remove(old)
+    node.attribute.append(helper.make_attribute(name, value))
+
+
+def to_finn_hw(folded: ModelWrapper, impl_style: str = "hls") -> ModelWrapper:
+    """A copy of the folded graph in which every bnnforge node is its FINN HW layer.
+    `impl_style` ("hls", "rtl" or "" for FINN's default, which is RTL where both exist) is
+    stored as each node's preferred_impl_style."""
+    register()
+    if impl_style not in ("", "hls", "rtl"):
+        raise BnnforgeError(f"impl_style must be 'hls', 'rtl' or '', not {impl_style!r}")
+    depths = {n.name: list(getCustomOp(n).get_nodeattr("in_fifo_depths"))
+              for n in prepare_interconnect(folded).graph.node if n.op_type != "WidthConverter"}
+    model = ModelWrapper(copy.deepcopy(folded.model))
+    for node in model.graph.node:
+        if node.domain != DOMAIN:
+            raise BnnforgeError(f"{node.name}: {node.domain}.{node.op_type} is not a bnnforge hardware op")
+        if node.op_type == "WidthConverter":
+            raise BnnforgeError("to_finn_hw takes the folded graph before width converters (FINN's InsertDWC adds them)")
+        n_streams = len(stream_inputs(model, node))
+        shapes = [model.get_tensor_shape(t) for t in node.input]
+        dtypes = [model.get_tensor_datatype(t).name for t in node.input]
+        node.domain, node.op_type = FINN_DOMAIN, finn_op_type(node.op_type)
+        _set(node, "backend", "fpgadataflow")
+        _set(node, IN_SHAPES, encode_shapes(shapes))
+        _set(node, IN_DTYPES, dtypes)
+        _set(node, LAYER_ATTR, node.name)
+        if impl_style:
+            _set(node, "preferred_impl_style", impl_style)
+        fifo = depths.get(node.name) or []
+        if len(fifo) == n_streams and n_streams:
+            _set(node, "inFIFODepths", [int(d) for d in fifo])
+    return model
