@@ -44,10 +44,29 @@ def ap_types_dir() -> Path:
     return path
 
 
+LIMB_BITS = 64  # hw/hls/bnf_rom.h: a parameter word as 64-bit limbs, least significant first
+
+
+def limb_count(bits: int) -> int:
+    return -(-bits // LIMB_BITS)
+
+
+def limb_row(word: int, bits: int) -> str:
+    """`{0x..ULL, ...}`: one word of a parameter array as C integer literals (not an ap_uint
+    initializer: g++ compiles tens of thousands of those for many minutes; bnf_rom.h says why)."""
+    n = limb_count(bits)
+    digits = f"{word:0{n * LIMB_BITS // 4}x}"
+    limbs = (digits[k - LIMB_BITS // 4:k].lstrip("0") or "0" for k in range(len(digits), 0, -LIMB_BITS // 4))
+    return "{" + ", ".join(f"0x{d}ULL" for d in limbs) + "}"
+
+
 def cpp_array(array: HLSArray, name: str) -> str:
-    # strings, so words wider than 64 bits initialize exactly
-    body = ",\n    ".join(f'{array.ctype}("{w:x}", 16)' for w in array.words)
-    return f"static const {array.ctype} {name}[{len(array.words)}] = {{\n    {body}}};\n"
+    """`static const unsigned long long NAME[N][LIMBS] = {...};`, as the bnf_*.h templates take it."""
+    if any(w < 0 or w >> array.bits for w in array.words):
+        raise BnnforgeError(f"{name}: a word does not fit {array.bits} unsigned bits")
+    body = ",\n    ".join(limb_row(w, array.bits) for w in array.words)
+    return (f"// {len(array.words)} words of {array.bits} bits\n"
+            f"static const unsigned long long {name}[{len(array.words)}][{limb_count(array.bits)}] = {{\n    {body}}};\n")
 
 
 def config_struct(name: str, inst: HLSInstance, comment: str) -> str:
@@ -130,7 +149,7 @@ def hls_sources(model: ModelWrapper, top: str, source: str = "") -> dict[str, st
         for a in inst.arrays:
             arr = f"{node.name}_{a.name}"
             files[f"weights/{arr}.h"] = (f"{stamp}// {node.name}: {a.name}, {len(a.words)} words\n"
-                                         f"#ifndef {arr.upper()}_H\n#define {arr.upper()}_H\n\n#include <ap_int.h>\n\n"
+                                         f"#ifndef {arr.upper()}_H\n#define {arr.upper()}_H\n\n"
                                          f"{cpp_array(a, arr)}\n#endif\n")
             params[-1] += f'#include "weights/{arr}.h"\n'
         args = ", ".join([*(names[(node.name, p.name)] for p in op.ports()), *(f"{node.name}_{a.name}" for a in inst.arrays)])

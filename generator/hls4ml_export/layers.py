@@ -25,6 +25,8 @@ from hls4ml.backends.vivado.vivado_types import VivadoStreamVariableDefinition
 from hls4ml.model.layers import Layer, register_layer
 from hls4ml.model.types import IntegerPrecisionType, TensorVariable, WeightVariable
 
+from bnnforge.generator.emit.hls import limb_count, limb_row
+
 _TYPES = HLSTypeConverter(precision_converter=APTypeConverter())
 
 # hls4ml layer class name -> class, filled by layer_class()
@@ -43,9 +45,10 @@ class BnfStream(TensorVariable, VivadoStreamVariableDefinition):
 
 
 class BnfWords(WeightVariable, StaticWeightVariableDefinition):
-    """A parameter array of a bnf template: ap_uint words of any width, written as
-    `ap_uint<W>("hex", 16)` initializers, so words wider than 64 bits are exact (numpy
-    cannot hold them, and hls4ml's own weight formats go through float)."""
+    """A parameter array of a bnf template: words of any width, written as rows of 64-bit
+    limbs as the templates take them (emit.hls.limb_row; hw/hls/bnf_rom.h says why), so words
+    wider than 64 bits are exact (numpy cannot hold them, and hls4ml's own weight formats go
+    through float)."""
 
     def __init__(self, var_name: str, type_name: str, bits: int, words: tuple[int, ...]) -> None:
         super().__init__(var_name, type_name, IntegerPrecisionType(width=bits, signed=False),
@@ -65,9 +68,10 @@ class BnfWords(WeightVariable, StaticWeightVariableDefinition):
         return self
 
     def __next__(self) -> str:
-        # the string form of emit.hls.cpp_array: hex without leading zeros (a zero-padded
-        # "0b.."/"0d.." would be read as a prefix by ap_int's string constructor)
-        return f'ap_uint<{self.bits}>("{next(self._iterator):x}", 16)'
+        return limb_row(next(self._iterator), self.bits)
+
+    def definition_cpp(self, name_suffix: str = "", as_reference: bool = False) -> str:
+        return f"unsigned long long {self.name}[{len(self.words)}][{limb_count(self.bits)}]"
 
     next = __next__
 

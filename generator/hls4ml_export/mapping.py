@@ -139,7 +139,7 @@ def map_graph(graph: ModelWrapper) -> Mapped:
             "class_name": cls, "name": _ident(node.name), "inputs": [source[t] for t in stream_inputs(graph, node)],
             "outputs": [source[t] for t in node.output], "bnf_source": f"{node.name} ({node.op_type})",
             "bnf_header": inst.header, "bnf_function": inst.function, "bnf_config": dict(inst.config),
-            "bnf_arrays": [(a.name, int(a.ctype.split("<")[1].rstrip(">")), a.words) for a in inst.arrays],
+            "bnf_arrays": [(a.name, a.bits, a.words) for a in inst.arrays],
             "bnf_outputs": outs})
         layer_config[_ident(node.name)] = {"ReuseFactor": reuse_factor(op), "Folding": dict(op.folding())}
     layers.append({

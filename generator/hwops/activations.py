@@ -102,7 +102,7 @@ class _SlopeUnit(ElementwiseOp):
         config = {k: p[k] for k in ("C", "PE", "IN_W", "B_W", "A_W", "SF", "OUT_W")}
         config.update({"PIXELS": self.pixels(), **self.stream_config()})
         return HLSInstance("bnf_prelu.h", "bnf_rprelu" if p["RP"] else "bnf_fprelu", config,
-                           (HLSArray(f"ap_uint<{p['PE'] * self.lane_bits()}>", "params", tuple(words)),))
+                           (HLSArray(p['PE'] * self.lane_bits(), "params", tuple(words)),))
 
 
 class RPReLU(_SlopeUnit):

@@ -203,4 +203,4 @@ class FixedAffine(ElementwiseOp):
         (x, *_), (y,) = self.in_ports(), self.out_ports()
         config = {**p, "PIXELS": self.pixels(), "IN_TW": x.tdata_bits, "OUT_TW": y.tdata_bits}
         return HLSInstance("bnf_fixed_affine.h", self.module(), config, (
-            HLSArray(f"ap_uint<{p['PE'] * self.lane_bits()}>", "params", tuple(self._param_words(m, e, b))),))
+            HLSArray(p['PE'] * self.lane_bits(), "params", tuple(self._param_words(m, e, b))),))

@@ -116,9 +116,10 @@ class RTLInstance:
 # ---- what hls() returns ----------------------------------------------------------------
 @dataclass(frozen=True)
 class HLSArray:
-    """A constant parameter array passed to the template after the streams."""
+    """A constant parameter array passed to the template after the streams: `words`, each
+    `bits` wide (generated as 64-bit limbs, hw/hls/bnf_rom.h)."""
 
-    ctype: str
+    bits: int
     name: str
     words: tuple[int, ...]
 

@@ -185,10 +185,10 @@ class IntMVAU(_MVAU):
         p = self._rtl_parameters()
         config = {k: p[k] for k in ("MW", "MH", "PE", "SIMD", "IN_W", "IN_SIGNED", "W_W", "ACC_W", "OUT_W")}
         config["PIXELS"] = self.pixels()
-        arrays = [HLSArray(f"ap_uint<{p['PE'] * p['SIMD'] * p['W_W']}>", "weights", tuple(self._weight_words(w)))]
+        arrays = [HLSArray(p['PE'] * p['SIMD'] * p['W_W'], "weights", tuple(self._weight_words(w)))]
         if p["REQUANT"]:
             config.update({k: p[k] for k in ("RSHIFT", "LSHIFT", "SAT_W", "BIAS_W")})
-            arrays.append(HLSArray(f"ap_uint<{p['PE'] * p['BIAS_W']}>", "biases", tuple(self._bias_words(bias))))
+            arrays.append(HLSArray(p['PE'] * p['BIAS_W'], "biases", tuple(self._bias_words(bias))))
         config.update(self.stream_config())
         return HLSInstance("bnf_int_mvau.h", "bnf_int_mvau_requant" if p["REQUANT"] else "bnf_int_mvau_acc", config,
                            tuple(arrays))

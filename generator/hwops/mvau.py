@@ -328,10 +328,10 @@ class BinaryMVAU(_MVAU):
         config = {"MW": c["MW"], "MH": c["MH"], "PE": pe, "SIMD": simd, "OUT_W": c["OUT_W"], "OH": c["OH"],
                   "OW": c["OW"], "NCLS": c["NROWCLS"] * c["NCOLCLS"], "G": self.get_nodeattr("groups"),
                   "KK": self._kk(), "THRESH": c["THRESH"], **self.stream_config()}
-        arrays = (HLSArray(f"ap_uint<{pe * simd}>", "weights", tuple(mems["WEIGHT_FILE"])),
-                  HLSArray(f"ap_uint<{pe * self.acc_width()}>", "bias", tuple(mems["BIAS_FILE"])),
-                  HLSArray("ap_uint<16>", "rowbase", tuple(mems["ROWCLS_FILE"])),
-                  HLSArray("ap_uint<16>", "colbase", tuple(mems["COLCLS_FILE"])))
+        arrays = (HLSArray(pe * simd, "weights", tuple(mems["WEIGHT_FILE"])),
+                  HLSArray(pe * self.acc_width(), "bias", tuple(mems["BIAS_FILE"])),
+                  HLSArray(16, "rowbase", tuple(mems["ROWCLS_FILE"])),
+                  HLSArray(16, "colbase", tuple(mems["COLCLS_FILE"])))
         return HLSInstance("bnf_binary_mvau.h", "bnf_binary_mvau", config, arrays)
 
     def resources(self) -> dict[str, int]:

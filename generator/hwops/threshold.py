@@ -45,7 +45,7 @@ class Thresholding(ElementwiseOp):
         pe, ib = self.get_nodeattr("PE"), self.get_nodeattr("in_bits")
         config = {"C": self.channels(), "PE": pe, "IN_W": ib, "PIXELS": self.pixels(), **self.stream_config()}
         return HLSInstance("bnf_thresholding.h", "bnf_thresholding", config,
-                           (HLSArray(f"ap_uint<{pe * (ib + 1)}>", "thresholds", tuple(self._threshold_words(params))),))
+                           (HLSArray(pe * (ib + 1), "thresholds", tuple(self._threshold_words(params))),))
 
 
 class DynamicSign(ElementwiseOp):
@@ -145,4 +145,4 @@ class DynamicSign(ElementwiseOp):
         config = {"C": p["C"], "PE": p["PE"], "PIXELS": p["P"], **{k: p[k] for k in ("X_W", "V_W", "SX", "SV")},
                   "X_TW": x.tdata_bits, "V_TW": v.tdata_bits, "OUT_TW": out.tdata_bits}
         return HLSInstance("bnf_dynamic_sign.h", "bnf_dynamic_sign", config, (
-            HLSArray(f"ap_uint<{p['PE'] * (self.diff_bits() + 1)}>", "thresholds", tuple(self._threshold_words(params))),))
+            HLSArray(p['PE'] * (self.diff_bits() + 1), "thresholds", tuple(self._threshold_words(params))),))

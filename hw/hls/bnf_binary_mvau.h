@@ -18,6 +18,7 @@
 #include <ap_int.h>
 #include <hls_stream.h>
 
+#include "bnf_rom.h"
 #include "bnf_trips.h"
 
 template <int N>
@@ -58,14 +59,18 @@ ap_uint<OUT_TW> bnf_binary_mvau_step(ap_uint<SIMD> x, ap_uint<PE * SIMD> w, ap_u
 // output fold 0 takes the input words as they arrive and keeps them for the later folds.
 template <class CFG>
 void bnf_binary_mvau_dense(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
-                           const ap_uint<CFG::PE * CFG::SIMD> weights[(CFG::MH / CFG::PE) * (CFG::MW / CFG::SIMD)],
-                           const ap_uint<CFG::PE *(CFG::OUT_W + CFG::THRESH)> bias[CFG::NCLS * (CFG::MH / CFG::PE)],
-                           const ap_uint<16> rowbase[CFG::OH], const ap_uint<16> colbase[CFG::OW]) {
+                           const bnf_limb_t weights[(CFG::MH / CFG::PE) * (CFG::MW / CFG::SIMD)][BNF_LIMBS(CFG::PE * CFG::SIMD)],
+                           const bnf_limb_t bias[CFG::NCLS * (CFG::MH / CFG::PE)][BNF_LIMBS(CFG::PE *(CFG::OUT_W + CFG::THRESH))],
+                           const bnf_limb_t rowbase[CFG::OH][1], const bnf_limb_t colbase[CFG::OW][1]) {
     const int MW = CFG::MW, MH = CFG::MH, PE = CFG::PE, SIMD = CFG::SIMD, OUT_W = CFG::OUT_W, OH = CFG::OH;
     const int OW = CFG::OW, THRESH = CFG::THRESH, OUT_TW = CFG::OUT_TW;
     const int SF = MW / SIMD, NF = MH / PE;
     ap_uint<OUT_W + THRESH> acc[PE];
 #pragma HLS ARRAY_PARTITION variable = acc complete
+#pragma HLS ARRAY_RESHAPE variable = weights complete dim = 2
+#pragma HLS ARRAY_RESHAPE variable = bias complete dim = 2
+#pragma HLS ARRAY_RESHAPE variable = rowbase complete dim = 2
+#pragma HLS ARRAY_RESHAPE variable = colbase complete dim = 2
     ap_uint<SIMD> inbuf[SF];
     int step = 0, nf = 0, sf = 0, oy = 0, ox = 0;  // step = nf * SF + sf
 folds:
@@ -80,7 +85,8 @@ folds:
             x = inbuf[sf];
         }
         const ap_uint<OUT_TW> word = bnf_binary_mvau_step<PE, SIMD, OUT_W, THRESH, OUT_TW>(
-            x, weights[step], bias[rowbase[oy] + colbase[ox] + nf], sf == 0, acc);
+            x, bnf_rom<PE * SIMD>(weights[step]), bnf_rom<PE *(OUT_W + THRESH)>(bias[rowbase[oy][0] + colbase[ox][0] + nf]),
+            sf == 0, acc);
         if (sf == SF - 1) out0_V.write(word);
         step = step == NF * SF - 1 ? 0 : step + 1;
         if (sf == SF - 1) {
@@ -133,14 +139,18 @@ split:
 template <class CFG>
 void bnf_binary_mvau_group_folds(hls::stream<ap_uint<CFG::SIMD> > groups[CFG::G],
                                  hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
-                                 const ap_uint<CFG::PE * CFG::SIMD> weights[(CFG::MH / CFG::PE) * (CFG::MW / CFG::SIMD)],
-                                 const ap_uint<CFG::PE *(CFG::OUT_W + CFG::THRESH)> bias[CFG::NCLS * (CFG::MH / CFG::PE)],
-                                 const ap_uint<16> rowbase[CFG::OH], const ap_uint<16> colbase[CFG::OW]) {
+                                 const bnf_limb_t weights[(CFG::MH / CFG::PE) * (CFG::MW / CFG::SIMD)][BNF_LIMBS(CFG::PE * CFG::SIMD)],
+                                 const bnf_limb_t bias[CFG::NCLS * (CFG::MH / CFG::PE)][BNF_LIMBS(CFG::PE *(CFG::OUT_W + CFG::THRESH))],
+                                 const bnf_limb_t rowbase[CFG::OH][1], const bnf_limb_t colbase[CFG::OW][1]) {
     const int MW = CFG::MW, MH = CFG::MH, PE = CFG::PE, SIMD = CFG::SIMD, OUT_W = CFG::OUT_W, OH = CFG::OH;
     const int OW = CFG::OW, G = CFG::G, THRESH = CFG::THRESH, OUT_TW = CFG::OUT_TW;
     const int SF = MW / SIMD, NF = MH / PE, NFG = NF / G;
     ap_uint<OUT_W + THRESH> acc[PE];
 #pragma HLS ARRAY_PARTITION variable = acc complete
+#pragma HLS ARRAY_RESHAPE variable = weights complete dim = 2
+#pragma HLS ARRAY_RESHAPE variable = bias complete dim = 2
+#pragma HLS ARRAY_RESHAPE variable = rowbase complete dim = 2
+#pragma HLS ARRAY_RESHAPE variable = colbase complete dim = 2
     ap_uint<SIMD> gbuf[SF];  // the current group's words
     int step = 0, nf = 0, sf = 0, fg = 0, grp = 0, oy = 0, ox = 0;  // step = nf * SF + sf, fg = nf % NFG
 folds:
@@ -158,7 +168,8 @@ folds:
             x = gbuf[sf];
         }
         const ap_uint<OUT_TW> word = bnf_binary_mvau_step<PE, SIMD, OUT_W, THRESH, OUT_TW>(
-            x, weights[step], bias[rowbase[oy] + colbase[ox] + nf], sf == 0, acc);
+            x, bnf_rom<PE * SIMD>(weights[step]), bnf_rom<PE *(OUT_W + THRESH)>(bias[rowbase[oy][0] + colbase[ox][0] + nf]),
+            sf == 0, acc);
         if (sf == SF - 1) out0_V.write(word);
         step = step == NF * SF - 1 ? 0 : step + 1;
         if (sf == SF - 1) {
@@ -188,9 +199,9 @@ folds:
 
 template <class CFG>
 void bnf_binary_mvau_grouped(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
-                             const ap_uint<CFG::PE * CFG::SIMD> weights[(CFG::MH / CFG::PE) * (CFG::MW / CFG::SIMD)],
-                             const ap_uint<CFG::PE *(CFG::OUT_W + CFG::THRESH)> bias[CFG::NCLS * (CFG::MH / CFG::PE)],
-                             const ap_uint<16> rowbase[CFG::OH], const ap_uint<16> colbase[CFG::OW]) {
+                             const bnf_limb_t weights[(CFG::MH / CFG::PE) * (CFG::MW / CFG::SIMD)][BNF_LIMBS(CFG::PE * CFG::SIMD)],
+                             const bnf_limb_t bias[CFG::NCLS * (CFG::MH / CFG::PE)][BNF_LIMBS(CFG::PE *(CFG::OUT_W + CFG::THRESH))],
+                             const bnf_limb_t rowbase[CFG::OH][1], const bnf_limb_t colbase[CFG::OW][1]) {
 #pragma HLS DATAFLOW
     enum { DEPTH = 2 * (CFG::MW / CFG::SIMD) };  // two pixels of a group's words
     hls::stream<ap_uint<CFG::SIMD> > groups[CFG::G];
@@ -201,9 +212,9 @@ void bnf_binary_mvau_grouped(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stre
 
 template <class CFG>
 void bnf_binary_mvau(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
-                     const ap_uint<CFG::PE * CFG::SIMD> weights[(CFG::MH / CFG::PE) * (CFG::MW / CFG::SIMD)],
-                     const ap_uint<CFG::PE *(CFG::OUT_W + CFG::THRESH)> bias[CFG::NCLS * (CFG::MH / CFG::PE)],
-                     const ap_uint<16> rowbase[CFG::OH], const ap_uint<16> colbase[CFG::OW]) {
+                     const bnf_limb_t weights[(CFG::MH / CFG::PE) * (CFG::MW / CFG::SIMD)][BNF_LIMBS(CFG::PE * CFG::SIMD)],
+                     const bnf_limb_t bias[CFG::NCLS * (CFG::MH / CFG::PE)][BNF_LIMBS(CFG::PE *(CFG::OUT_W + CFG::THRESH))],
+                     const bnf_limb_t rowbase[CFG::OH][1], const bnf_limb_t colbase[CFG::OW][1]) {
     if (CFG::G == 1) {
         bnf_binary_mvau_dense<CFG>(in0_V, out0_V, weights, bias, rowbase, colbase);
     } else {

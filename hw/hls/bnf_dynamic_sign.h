@@ -20,6 +20,7 @@
 #include <ap_int.h>
 #include <hls_stream.h>
 
+#include "bnf_rom.h"
 #include "bnf_trips.h"
 
 // the width DW of x' - v' (both shifted onto the common grid); thresholds have DW + 1 bits
@@ -51,7 +52,8 @@ vector:
 template <class CFG>
 void bnf_dynamic_sign_emit(hls::stream<ap_uint<CFG::X_TW> > &frame, const ap_uint<CFG::PE * CFG::V_W> vec[CFG::C / CFG::PE],
                            hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
-                           const ap_uint<CFG::PE *(bnf_dynamic_sign_widths<CFG>::DW + 1)> thresholds[CFG::C / CFG::PE]) {
+                           const bnf_limb_t thresholds[CFG::C / CFG::PE][BNF_LIMBS(CFG::PE *(bnf_dynamic_sign_widths<CFG>::DW + 1))]) {
+#pragma HLS ARRAY_RESHAPE variable = thresholds complete dim = 2
     const int C = CFG::C, PE = CFG::PE, PIXELS = CFG::PIXELS, X_W = CFG::X_W, V_W = CFG::V_W, SX = CFG::SX;
     const int SV = CFG::SV, X_TW = CFG::X_TW, OUT_TW = CFG::OUT_TW, DW = bnf_dynamic_sign_widths<CFG>::DW;
     int j = 0;  // channel fold
@@ -61,7 +63,7 @@ emit:
         BNF_TRIP(CFG, "emit");
         const ap_uint<X_TW> x = frame.read();
         const ap_uint<PE * V_W> v = vec[j];
-        const ap_uint<PE *(DW + 1)> t = thresholds[j];
+        const ap_uint<PE *(DW + 1)> t = bnf_rom<PE *(DW + 1)>(thresholds[j]);
         ap_uint<OUT_TW> bits = 0;
         for (int p = 0; p < PE; p++) {
 #pragma HLS UNROLL
@@ -80,7 +82,7 @@ emit:
 template <class CFG>
 void bnf_dynamic_sign(hls::stream<ap_uint<CFG::X_TW> > &in0_V, hls::stream<ap_uint<CFG::V_TW> > &in1_V,
                       hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
-                      const ap_uint<CFG::PE *(bnf_dynamic_sign_widths<CFG>::DW + 1)> thresholds[CFG::C / CFG::PE]) {
+                      const bnf_limb_t thresholds[CFG::C / CFG::PE][BNF_LIMBS(CFG::PE *(bnf_dynamic_sign_widths<CFG>::DW + 1))]) {
 #pragma HLS DATAFLOW
     enum { DEPTH = 2 * CFG::PIXELS * (CFG::C / CFG::PE) };
     hls::stream<ap_uint<CFG::X_TW> > frame("frame");

@@ -16,6 +16,7 @@
 #include <hls_stream.h>
 
 #include "bnf_fixed.h"
+#include "bnf_rom.h"
 #include "bnf_trips.h"
 
 template <int BR, int IN_W, int G_W, int ACC_W, int LSH_W, int RSH_W, int OUT_W>
@@ -57,8 +58,8 @@ ap_uint<OUT_TW> bnf_fixed_affine_word(const ap_uint<IN_TW> x[BR],
 
 template <class CFG>
 void bnf_fixed_affine(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
-                      const ap_uint<CFG::PE *(CFG::G_W + CFG::LSH_W + CFG::RSH_W + CFG::ACC_W)>
-                          params[CFG::C / CFG::PE]) {
+                      const bnf_limb_t params[CFG::C / CFG::PE][BNF_LIMBS(CFG::PE *(CFG::G_W + CFG::LSH_W + CFG::RSH_W + CFG::ACC_W))]) {
+#pragma HLS ARRAY_RESHAPE variable = params complete dim = 2
     const int C = CFG::C, PE = CFG::PE, IN_W = CFG::IN_W, G_W = CFG::G_W, ACC_W = CFG::ACC_W, LSH_W = CFG::LSH_W;
     const int RSH_W = CFG::RSH_W, OUT_W = CFG::OUT_W, PIXELS = CFG::PIXELS, IN_TW = CFG::IN_TW, OUT_TW = CFG::OUT_TW;
 words:
@@ -68,15 +69,16 @@ words:
         ap_uint<IN_TW> x[1];
         x[0] = in0_V.read();
         out0_V.write(bnf_fixed_affine_word<1, PE, IN_W, G_W, ACC_W, LSH_W, RSH_W, OUT_W, IN_TW, OUT_TW>(
-            x, params[w % (C / PE)]));
+            x, bnf_rom<PE *(G_W + LSH_W + RSH_W + ACC_W)>(params[w % (C / PE)])));
     }
 }
 
 template <class CFG>
 void bnf_fixed_affine3(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::IN_TW> > &in1_V,
                        hls::stream<ap_uint<CFG::IN_TW> > &in2_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
-                       const ap_uint<CFG::PE *(3 * CFG::G_W + CFG::LSH_W + CFG::RSH_W + CFG::ACC_W)>
-                           params[CFG::C / CFG::PE]) {
+                       const bnf_limb_t params[CFG::C / CFG::PE]
+                                              [BNF_LIMBS(CFG::PE *(3 * CFG::G_W + CFG::LSH_W + CFG::RSH_W + CFG::ACC_W))]) {
+#pragma HLS ARRAY_RESHAPE variable = params complete dim = 2
     const int C = CFG::C, PE = CFG::PE, IN_W = CFG::IN_W, G_W = CFG::G_W, ACC_W = CFG::ACC_W, LSH_W = CFG::LSH_W;
     const int RSH_W = CFG::RSH_W, OUT_W = CFG::OUT_W, PIXELS = CFG::PIXELS, IN_TW = CFG::IN_TW, OUT_TW = CFG::OUT_TW;
 words:
@@ -89,7 +91,7 @@ words:
         x[1] = in1_V.read();
         x[2] = in2_V.read();
         out0_V.write(bnf_fixed_affine_word<3, PE, IN_W, G_W, ACC_W, LSH_W, RSH_W, OUT_W, IN_TW, OUT_TW>(
-            x, params[w % (C / PE)]));
+            x, bnf_rom<PE *(3 * G_W + LSH_W + RSH_W + ACC_W)>(params[w % (C / PE)])));
     }
 }
 

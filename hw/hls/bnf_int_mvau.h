@@ -18,14 +18,17 @@
 #include <hls_stream.h>
 
 #include "bnf_fixed.h"
+#include "bnf_rom.h"
 #include "bnf_trips.h"
 
 template <class CFG, int MW, int MH, int PE, int SIMD, int IN_W, int IN_SIGNED, int W_W, int ACC_W, int OUT_W, int PIXELS,
           int REQUANT, int RSHIFT, int LSHIFT, int SAT_W, int BIAS_W, int IN_TW, int OUT_TW>
 void bnf_int_mvau_core(hls::stream<ap_uint<IN_TW> > &in0_V, hls::stream<ap_uint<OUT_TW> > &out0_V,
-                       const ap_uint<PE * SIMD * W_W> weights[(MH / PE) * (MW / SIMD)],
-                       const ap_uint<PE * BIAS_W> biases[MH / PE]) {
+                       const bnf_limb_t weights[(MH / PE) * (MW / SIMD)][BNF_LIMBS(PE * SIMD * W_W)],
+                       const bnf_limb_t biases[MH / PE][BNF_LIMBS(PE * BIAS_W)]) {
 #pragma HLS INLINE
+#pragma HLS ARRAY_RESHAPE variable = weights complete dim = 2
+#pragma HLS ARRAY_RESHAPE variable = biases complete dim = 2
     const int SF = MW / SIMD, NF = MH / PE;
     const int PW = IN_W + 1 + W_W;                 // exact product width
     const int AW = ACC_W > PW ? ACC_W : PW;        // accumulator width
@@ -47,8 +50,8 @@ pixels:
             } else {
                 x = inbuf[sf];
             }
-            const ap_uint<PE * SIMD * W_W> w = weights[step];
-            const ap_uint<PE * BIAS_W> b = biases[nf];
+            const ap_uint<PE * SIMD * W_W> w = bnf_rom<PE * SIMD * W_W>(weights[step]);
+            const ap_uint<PE * BIAS_W> b = bnf_rom<PE * BIAS_W>(biases[nf]);
             ap_uint<OUT_TW> word = 0;
             for (int p = 0; p < PE; p++) {
 #pragma HLS UNROLL
@@ -81,12 +84,12 @@ pixels:
 // mode "acc": the accumulators, OUT_W bits each
 template <class CFG>
 void bnf_int_mvau_acc(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
-                      const ap_uint<CFG::PE * CFG::SIMD * CFG::W_W>
-                          weights[(CFG::MH / CFG::PE) * (CFG::MW / CFG::SIMD)]) {
+                      const bnf_limb_t weights[(CFG::MH / CFG::PE) * (CFG::MW / CFG::SIMD)]
+                                              [BNF_LIMBS(CFG::PE * CFG::SIMD * CFG::W_W)]) {
     const int MW = CFG::MW, MH = CFG::MH, PE = CFG::PE, SIMD = CFG::SIMD, IN_W = CFG::IN_W;
     const int IN_SIGNED = CFG::IN_SIGNED, W_W = CFG::W_W, ACC_W = CFG::ACC_W, OUT_W = CFG::OUT_W;
     const int PIXELS = CFG::PIXELS, IN_TW = CFG::IN_TW, OUT_TW = CFG::OUT_TW;
-    const ap_uint<PE> nobias[MH / PE] = {};  // never read with REQUANT = 0
+    const bnf_limb_t nobias[MH / PE][BNF_LIMBS(PE)] = {};  // never read with REQUANT = 0
     bnf_int_mvau_core<CFG, MW, MH, PE, SIMD, IN_W, IN_SIGNED, W_W, ACC_W, OUT_W, PIXELS, 0, 0, 0, OUT_W, 1, IN_TW, OUT_TW>(
         in0_V, out0_V, weights, nobias);
 }
@@ -94,9 +97,9 @@ void bnf_int_mvau_acc(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_u
 // mode "requant": saturate(round_half_even((acc * 2**LSHIFT + bias * 2**RSHIFT) / 2**RSHIFT))
 template <class CFG>
 void bnf_int_mvau_requant(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
-                          const ap_uint<CFG::PE * CFG::SIMD * CFG::W_W>
-                              weights[(CFG::MH / CFG::PE) * (CFG::MW / CFG::SIMD)],
-                          const ap_uint<CFG::PE * CFG::BIAS_W> biases[CFG::MH / CFG::PE]) {
+                          const bnf_limb_t weights[(CFG::MH / CFG::PE) * (CFG::MW / CFG::SIMD)]
+                                                  [BNF_LIMBS(CFG::PE * CFG::SIMD * CFG::W_W)],
+                          const bnf_limb_t biases[CFG::MH / CFG::PE][BNF_LIMBS(CFG::PE * CFG::BIAS_W)]) {
     const int MW = CFG::MW, MH = CFG::MH, PE = CFG::PE, SIMD = CFG::SIMD, IN_W = CFG::IN_W;
     const int IN_SIGNED = CFG::IN_SIGNED, W_W = CFG::W_W, ACC_W = CFG::ACC_W, OUT_W = CFG::OUT_W;
     const int PIXELS = CFG::PIXELS, RSHIFT = CFG::RSHIFT, LSHIFT = CFG::LSHIFT, SAT_W = CFG::SAT_W;

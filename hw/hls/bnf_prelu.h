@@ -15,11 +15,13 @@
 #include <hls_stream.h>
 
 #include "bnf_fixed.h"
+#include "bnf_rom.h"
 #include "bnf_trips.h"
 
 template <class CFG>
 void bnf_rprelu(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
-                const ap_uint<CFG::PE *(2 * CFG::B_W + CFG::A_W)> params[CFG::C / CFG::PE]) {
+                const bnf_limb_t params[CFG::C / CFG::PE][BNF_LIMBS(CFG::PE *(2 * CFG::B_W + CFG::A_W))]) {
+#pragma HLS ARRAY_RESHAPE variable = params complete dim = 2
     const int C = CFG::C, PE = CFG::PE, IN_W = CFG::IN_W, B_W = CFG::B_W, A_W = CFG::A_W, SF = CFG::SF;
     const int OUT_W = CFG::OUT_W, PIXELS = CFG::PIXELS, IN_TW = CFG::IN_TW, OUT_TW = CFG::OUT_TW;
     const int LANE_W = 2 * B_W + A_W;
@@ -29,7 +31,7 @@ words:
 #pragma HLS PIPELINE II = 1
         BNF_TRIP(CFG, "words");
         const ap_uint<IN_TW> x = in0_V.read();
-        const ap_uint<PE * LANE_W> pw = params[w % (C / PE)];
+        const ap_uint<PE * LANE_W> pw = bnf_rom<PE * LANE_W>(params[w % (C / PE)]);
         ap_uint<OUT_TW> y = 0;
         for (int p = 0; p < PE; p++) {
 #pragma HLS UNROLL
@@ -50,7 +52,8 @@ words:
 
 template <class CFG>
 void bnf_fprelu(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
-                const ap_uint<CFG::PE * 2 * CFG::A_W> params[CFG::C / CFG::PE]) {
+                const bnf_limb_t params[CFG::C / CFG::PE][BNF_LIMBS(CFG::PE * 2 * CFG::A_W)]) {
+#pragma HLS ARRAY_RESHAPE variable = params complete dim = 2
     const int C = CFG::C, PE = CFG::PE, IN_W = CFG::IN_W, A_W = CFG::A_W, SF = CFG::SF, OUT_W = CFG::OUT_W;
     const int PIXELS = CFG::PIXELS, IN_TW = CFG::IN_TW, OUT_TW = CFG::OUT_TW;
     const int LANE_W = 2 * A_W;
@@ -59,7 +62,7 @@ words:
 #pragma HLS PIPELINE II = 1
         BNF_TRIP(CFG, "words");
         const ap_uint<IN_TW> x = in0_V.read();
-        const ap_uint<PE * LANE_W> pw = params[w % (C / PE)];
+        const ap_uint<PE * LANE_W> pw = bnf_rom<PE * LANE_W>(params[w % (C / PE)]);
         ap_uint<OUT_TW> y = 0;
         for (int p = 0; p < PE; p++) {
 #pragma HLS UNROLL

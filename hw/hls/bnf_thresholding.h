@@ -11,11 +11,13 @@
 #include <ap_int.h>
 #include <hls_stream.h>
 
+#include "bnf_rom.h"
 #include "bnf_trips.h"
 
 template <class CFG>
 void bnf_thresholding(hls::stream<ap_uint<CFG::IN_TW> > &in0_V, hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
-                      const ap_uint<CFG::PE *(CFG::IN_W + 1)> thresholds[CFG::C / CFG::PE]) {
+                      const bnf_limb_t thresholds[CFG::C / CFG::PE][BNF_LIMBS(CFG::PE *(CFG::IN_W + 1))]) {
+#pragma HLS ARRAY_RESHAPE variable = thresholds complete dim = 2
     const int C = CFG::C, PE = CFG::PE, IN_W = CFG::IN_W, PIXELS = CFG::PIXELS, IN_TW = CFG::IN_TW;
     const int OUT_TW = CFG::OUT_TW;
 words:
@@ -23,7 +25,7 @@ words:
 #pragma HLS PIPELINE II = 1
         BNF_TRIP(CFG, "words");
         const ap_uint<IN_TW> x = in0_V.read();
-        const ap_uint<PE *(IN_W + 1)> t = thresholds[i % (C / PE)];
+        const ap_uint<PE *(IN_W + 1)> t = bnf_rom<PE *(IN_W + 1)>(thresholds[i % (C / PE)]);
         ap_uint<OUT_TW> bits = 0;
         for (int p = 0; p < PE; p++) {
 #pragma HLS UNROLL
