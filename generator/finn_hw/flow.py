@@ -12,16 +12,20 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
-
+import sys
 import types
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
 
-from bnnforge.generator.finn_hw import register
+from bnnforge.generator.finn_hw import cppsim, register
 from bnnforge.generator.passes.linear_qonnx import linear_qonnx
+from bnnforge.quant.errors import BnnforgeError
 
 DEFAULT_PART = "xc7z020clg400-1"
 # FINN's build_dataflow steps that need no Xilinx tool, in FINN's order; the graph is
@@ -71,10 +75,22 @@ def prepare_cppsim(special: ModelWrapper, workers: int = 2) -> ModelWrapper:
     from finn.transformation.fpgadataflow.compile_cppsim import CompileCppSim
     from finn.transformation.fpgadataflow.prepare_cppsim import PrepareCppSim
     from finn.transformation.fpgadataflow.set_exec_mode import SetExecMode
+    from finn.util.fpgadataflow import is_hls_node
 
     model = special.transform(SetExecMode("cppsim"))
     model = model.transform(PrepareCppSim(num_workers=1))
-    return model.transform(CompileCppSim(num_workers=workers))
+    # g++ runs on `workers` threads here and fills cppsim's program cache; FINN's CompileCppSim
+    # then calls every node's compile_singlenode_code, which finds its program compiled.
+    # (CompileCppSim's own process pool pickles the whole model for every node: 27 s of
+    # overhead for a 77-node graph whose programs were all cached.)
+    sources = []
+    for node in model.graph.node:
+        if is_hls_node(node):
+            d = Path(getCustomOp(node).get_nodeattr("code_gen_dir_cppsim"))
+            sources.append((d / f"execute_{node.op_type}.cpp", d / "node_model"))
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        list(pool.map(lambda job: cppsim.compile_program(*job), sources))
+    return model.transform(CompileCppSim(num_workers=1))
 
 
 def _importable_builder() -> None:
@@ -87,21 +103,57 @@ def _importable_builder() -> None:
         finn.xsi.SimEngine = types.new_class("SimEngine")  # annotation stand-in, never instantiated
 
 
+@contextlib.contextmanager
+def _process_logging_kept(captured: io.StringIO) -> Iterator[None]:
+    """build_dataflow_cfg configures the process for a FINN run: it replaces the root
+    logger's handlers (logging.basicConfig(force=True), a log file in the build directory),
+    captures warnings and replaces sys.stdout/sys.stderr with loggers. Restore all of it, so
+    the caller (the CLI, pytest) keeps its output."""
+    import logging
+
+    import finn.util.logging as finn_logging
+
+    root = logging.getLogger()
+    saved = (sys.stdout, sys.stderr, list(root.handlers), root.level, finn_logging.get_console())
+    sys.stdout = sys.stderr = captured  # FINN's step banners and errors: into the error message, if any
+    try:
+        yield
+    finally:
+        for h in root.handlers:
+            if h not in saved[2]:
+                h.close()
+        sys.stdout, sys.stderr = saved[0], saved[1]
+        root.handlers[:] = saved[2]
+        root.setLevel(saved[3])
+        logging.captureWarnings(False)
+        finn_logging.set_console(saved[4])
+
+
 def estimate_build(model_file: Path, output_dir: Path, part: str = DEFAULT_PART, clock_mhz: float = 100.0) -> Path:
     """FINN's build_dataflow on `model_file` with ESTIMATE_STEPS; returns output_dir/report."""
     register()
     _importable_builder()
     from finn.builder.build_dataflow import build_dataflow_cfg
-    from finn.builder.build_dataflow_config import DataflowBuildConfig, DataflowOutputType
+    from finn.builder.build_dataflow_config import DataflowBuildConfig, DataflowOutputType, LogLevel
 
     output_dir = Path(output_dir).resolve()
     cfg = DataflowBuildConfig(output_dir=str(output_dir), synth_clk_period_ns=1000.0 / clock_mhz, fpga_part=part,
                               steps=list(ESTIMATE_STEPS), generate_outputs=[DataflowOutputType.ESTIMATE_REPORTS],
-                              verbose=False)
-    with finn_settings(output_dir / "build"), linear_qonnx():
-        status = build_dataflow_cfg(str(model_file), cfg)
+                              verbose=False, console_log_level=LogLevel.NONE)
+    # build_dataflow_cfg's last act records Path($XILINX_VIVADO).name as the tool version in
+    # report/metadata_builder.json and raises when the variable is unset; empty, it records
+    # "" (no Vivado) and the estimate steps never read it
+    no_vivado, captured = "XILINX_VIVADO" not in os.environ, io.StringIO()
+    if no_vivado:
+        os.environ["XILINX_VIVADO"] = ""
+    try:
+        with finn_settings(output_dir / "build"), linear_qonnx(), _process_logging_kept(captured):
+            status = build_dataflow_cfg(str(model_file), cfg)
+    finally:
+        if no_vivado:
+            os.environ.pop("XILINX_VIVADO", None)
     if status != 0:
-        raise RuntimeError(f"FINN's estimate-only build of {model_file} failed (see {output_dir}/build_dataflow.log)")
+        raise BnnforgeError(f"FINN's estimate-only build of {model_file} failed:\n{captured.getvalue()[-3000:]}")
     return output_dir / "report"
 
 
