@@ -35,6 +35,8 @@ def _cmd_models(args: argparse.Namespace) -> int:
     for r in rows:
         c, h, w = r["input_shape"]
         print(f"{r['name']:<{width}}  {c}x{h}x{w:<4} {r['classes']:>5} classes  {r['description']}")
+        for note in r["notes"]:
+            print(f"{'':<{width}}  note: {note}")
     return 0
 
 
@@ -122,6 +124,19 @@ def _cmd_sim(args: argparse.Namespace) -> int:
 
     return sim_command(Path(args.dir), args.simulator, args.images, args.stall, args.seed,
                        Path(args.rtl) if args.rtl else None, args.top, progress=not args.quiet)
+
+
+def _cmd_import_reference(args: argparse.Namespace) -> int:
+    from bnnforge.quant.reference_import import import_reference
+
+    m = import_reference(Path(args.path), Path(args.out), args.model, args.calibrate_images,
+                         _parse_overrides(args.set))
+    say(f"wrote {args.out}: {args.model} from {args.path}; classifier input range calibrated on "
+        f"{m['calibration']['images']}")
+    if m["binary_weights_exactly_zero"]:
+        say(f"warning: {m['binary_weights_exactly_zero']} binary weights are exactly 0 (sign 0 in the reference, "
+            f"+1 here)", err=True)
+    return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -234,6 +249,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--rtl", default=None, help="simulate this RTL instead (a file list, paths relative to it)")
     sp.add_argument("--top", default=None, help="top module of --rtl")
     sp.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sp = add("import-reference", _cmd_import_reference,
+             "convert a checkpoint in the BCDNet authors' layout (Sense-GVT/BCDNet a_3.py, a_3f.py) to a bnnforge one")
+    sp.add_argument("path", help="the authors' checkpoint (their saver's dict, or a state dict)")
+    sp.add_argument("--model", default="bcdnet-a", help="bnnforge model of that layout (default bcdnet-a)")
+    sp.add_argument("--out", required=True, help="bnnforge checkpoint to write (.pt)")
+    sp.add_argument("--calibrate-images", default=None, metavar="DIR|N",
+                    help="images that set the 8-bit classifier's input range: a directory of .jpg/.png, or a "
+                         "number of crops of the embedded sample photos (default 8)")
+    sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a model config value")
 
     sp = add("demo", _cmd_demo, "the embedded default, end to end")
     sp.add_argument("--out", default=None, help="output directory (default: ./bnnforge-demo)")

@@ -21,7 +21,7 @@ from bnnforge.quant.layers import (
     RSign,
     ScaledBatchNorm,
 )
-from bnnforge.quant.shift import LONG_RANGE, SHORT_RANGE, LongShortShift
+from bnnforge.quant.shift import LONG_RANGE, SHORT_RANGE, LongRange, LongShortShift
 
 
 def make_activation(kind: str, channels: int, fmt: FixedPoint) -> nn.Module:
@@ -134,16 +134,17 @@ class BinaryMLPBlock(nn.Module):
 
     RSign -> three 1 x 1 binary convs on the pointwise, short-shifted and long-shifted bits,
     each with its own alpha -> their scaled sum through one BN -> + residual -> RPReLU.
+    The reference code's ShiftBlock. `long_range`: see `shift.shift_distances`.
     """
 
-    def __init__(self, channels: int, h: int, w: int, fmt: FixedPoint) -> None:
+    def __init__(self, channels: int, h: int, w: int, fmt: FixedPoint, long_range: LongRange = None) -> None:
         super().__init__()
         if channels % 4:
             raise BnnforgeError(f"a binary MLP block needs channels divisible by 4, got {channels}")
         self.h, self.w = h, w
         self.rsign = RSign(channels, fmt)
         self.short = LongShortShift(SHORT_RANGE, h, w)
-        self.long = LongShortShift(LONG_RANGE, h, w)
+        self.long = LongShortShift(LONG_RANGE, h, w, long_range)
         self.pointwise_conv = BinaryConv2d(channels, channels, 1)
         self.short_conv = BinaryConv2d(channels, channels, 1)
         self.long_conv = BinaryConv2d(channels, channels, 1)
@@ -160,4 +161,22 @@ class BinaryMLPBlock(nn.Module):
         b = self.rsign(x)
         dots = [self.pointwise_conv(b), self.short_conv(self.short(b)), self.long_conv(self.long(b))]
         y = self.bn(dots, [c.alpha() for c in self.branch_convs()])
+        return self.act(self.add(y, x))
+
+
+class PointBlock(nn.Module):
+    """The reference code's PointBlock, which closes each group of the BCDNet MLP stage: the
+    binary MLP block with the pointwise branch only (C -> C): RSign -> one 1 x 1 binary conv
+    -> BN -> + residual -> RPReLU."""
+
+    def __init__(self, channels: int, fmt: FixedPoint) -> None:
+        super().__init__()
+        self.rsign = RSign(channels, fmt)
+        self.pointwise_conv = BinaryConv2d(channels, channels, 1)
+        self.bn = ScaledBatchNorm(channels, fmt)
+        self.add = FixedPointAdd(fmt)
+        self.act = RPReLU(channels, fmt)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.bn([self.pointwise_conv(self.rsign(x))], [self.pointwise_conv.alpha()])
         return self.act(self.add(y, x))

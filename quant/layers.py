@@ -16,9 +16,9 @@ import torch
 import torch.nn.functional as F
 from brevitas.inject.enum import RestrictValueType, ScalingImplType, ScalingPerOutputType
 from brevitas.nn import QuantConv2d, QuantIdentity, QuantLinear
-from brevitas.quant.base import IntQuant
+from brevitas.quant.base import IntQuant, PerTensorPoTScaling8bit
 from brevitas.quant.binary import SignedBinaryActPerTensorConst, SignedBinaryWeightPerTensorConst
-from brevitas.quant.fixed_point import Int8ActPerTensorFixedPoint, Int8WeightPerTensorFixedPoint
+from brevitas.quant.fixed_point import Int8WeightPerTensorFixedPoint
 from brevitas.quant.solver import ActQuantSolver
 from torch import nn
 
@@ -26,14 +26,112 @@ from bnnforge.quant.export_nodes import const, custom_node, exporting
 from bnnforge.quant.fixed_point import FixedPoint, po2_exponent, quantize, round_ste, snap
 
 
+def _channel_alpha(w: torch.Tensor) -> torch.Tensor:
+    """mean|W| over everything but the output channel (dim 0): the per-channel weight scale.
+
+    Of the latent weights as stored, unclamped (the BCDNet reference's HardBinaryConv)."""
+    return w.abs().mean(dim=tuple(range(1, w.dim())))
+
+
+class _WeightSteFn(torch.autograd.Function):
+    """Identity forward (Brevitas takes the sign next); the BCDNet reference's backward.
+
+    The reference binarizes W to alpha * sign(W) inside the conv and passes the gradient of
+    that effective weight through clamp(W, -1, 1): dL/dW = dL/dW_eff * [|W| <= 1]. Here alpha
+    is applied after the integer dot (by the batch norm), so the gradient arriving at sign(W)
+    is alpha * dL/dW_eff; dividing by alpha gives the reference's gradient exactly."""
+
+    @staticmethod
+    def forward(ctx, w: torch.Tensor, scaled: bool) -> torch.Tensor:  # noqa: D401
+        ctx.save_for_backward(w)
+        ctx.scaled = scaled
+        return w.view_as(w)
+
+    @staticmethod
+    def backward(ctx, g: torch.Tensor) -> tuple[torch.Tensor, None]:
+        (w,) = ctx.saved_tensors
+        g = g * (w.abs() <= 1).to(g.dtype)
+        if ctx.scaled:
+            alpha = _channel_alpha(w).clamp_min(torch.finfo(w.dtype).tiny)
+            g = g / alpha.view(-1, *([1] * (w.dim() - 1)))
+        return g, None
+
+
+class ScaledWeightSte(nn.Module):
+    """Brevitas `tensor_clamp_impl` of the binary weights: no clamp in the forward pass (the
+    latent weights stay as they are; Brevitas' own binary weight quantizer clamps them in
+    place), the clamp only in the gradient, divided by the layer's alpha (see _WeightSteFn)."""
+
+    scaled = True
+
+    def __init__(self) -> None:  # explicit: Brevitas' injector rejects *args/**kwargs
+        super().__init__()
+
+    def forward(self, x: torch.Tensor, min_val: torch.Tensor, max_val: torch.Tensor) -> torch.Tensor:
+        return _WeightSteFn.apply(x, self.scaled)
+
+
+class UnscaledWeightSte(ScaledWeightSte):
+    """The same for layers without alpha (weight_scale=False): the plain clamp gradient."""
+
+    scaled = False
+
+
+class _PolynomialSteFn(torch.autograd.Function):
+    """Identity forward (Brevitas takes the sign next); backward of Bi-Real Net's polynomial
+    approximation of sign (BCDNet eq. 9): d/dx = 2 - 2|x| for |x| < 1, 0 outside."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # noqa: D401
+        ctx.save_for_backward(x)
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, g: torch.Tensor) -> torch.Tensor:
+        (x,) = ctx.saved_tensors
+        return g * torch.clamp(2.0 - 2.0 * x.abs(), min=0.0)
+
+
+class PolynomialSte(nn.Module):
+    """Brevitas `tensor_clamp_impl` of the binary activations: the polynomial STE."""
+
+    def __init__(self) -> None:  # explicit: Brevitas' injector rejects *args/**kwargs
+        super().__init__()
+
+    def forward(self, x: torch.Tensor, min_val: torch.Tensor, max_val: torch.Tensor) -> torch.Tensor:
+        return _PolynomialSteFn.apply(x)
+
+
 class BinaryWeight(SignedBinaryWeightPerTensorConst):
-    """Sign weights with scale 1 (Brevitas' default constant is 0.1): +1 / -1 exactly."""
+    """Sign weights with scale 1 (Brevitas' default constant is 0.1): +1 / -1 exactly.
+
+    The per-channel alpha = mean|W| is applied by the batch norm after the integer dot."""
 
     scaling_const = 1.0
+    tensor_clamp_impl = ScaledWeightSte
+
+
+class UnscaledBinaryWeight(BinaryWeight):
+    tensor_clamp_impl = UnscaledWeightSte
 
 
 class BinaryAct(SignedBinaryActPerTensorConst):
-    """sign(x): +1 for x >= 0, else -1; clamped straight-through gradient on [-1, 1]."""
+    """sign(x): +1 for x >= 0, else -1; the paper's polynomial straight-through gradient."""
+
+    tensor_clamp_impl = PolynomialSte
+
+
+class Int8ActPerTensorFixedPointParam(IntQuant, PerTensorPoTScaling8bit, ActQuantSolver):
+    """8-bit input of the 8-bit linear maps: a power-of-two scale that is a parameter from the
+    start (threshold 1 until `calibrate_input_scales` sets it, then learned).
+
+    Brevitas' Int8ActPerTensorFixedPoint collects statistics during the first 300 training
+    forwards and only then creates its `value`: a forward pass wrote state, and a fresh
+    model's state dict lacked the key, so it did not reload strictly."""
+
+    scaling_impl_type = ScalingImplType.PARAMETER
+    scaling_init = 1.0
+    scaling_min_val = 1e-10
 
 
 def fixed_point_act_quant(fmt: FixedPoint) -> type:
@@ -91,11 +189,12 @@ class _BinaryWeights:
         return super().forward(x) if self.binarize_weights else self._real_forward(x)  # type: ignore[misc]
 
     def alpha(self) -> torch.Tensor:
-        """Per-output-channel weight scale mean|W| (detached, as in ReActNet), or ones."""
+        """Per-output-channel weight scale mean|W| of the latent weights (detached, as in
+        ReActNet and the BCDNet reference), or ones."""
         w = self.weight.detach()
         if not (self.weight_scale and self.binarize_weights):
             return torch.ones(w.shape[0], device=w.device)
-        return w.abs().mean(dim=tuple(range(1, w.dim())))
+        return _channel_alpha(w)
 
 
 class BinaryConv2d(_BinaryWeights, QuantConv2d):
@@ -106,7 +205,7 @@ class BinaryConv2d(_BinaryWeights, QuantConv2d):
         if cin % groups or cout % groups:
             raise ValueError(f"groups={groups} must divide in={cin} and out={cout} channels")
         QuantConv2d.__init__(self, cin, cout, kernel, stride=stride, padding=kernel // 2, groups=groups,
-                             bias=False, weight_quant=BinaryWeight)
+                             bias=False, weight_quant=BinaryWeight if weight_scale else UnscaledBinaryWeight)
         self._init_binary(weight_scale)
 
     def _real_forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -122,7 +221,8 @@ class BinaryLinear(_BinaryWeights, QuantLinear):
     """Binary fully connected layer (+-1 weights and inputs, integer output)."""
 
     def __init__(self, cin: int, cout: int, weight_scale: bool = True) -> None:
-        QuantLinear.__init__(self, cin, cout, bias=False, weight_quant=BinaryWeight)
+        QuantLinear.__init__(self, cin, cout, bias=False,
+                             weight_quant=BinaryWeight if weight_scale else UnscaledBinaryWeight)
         self._init_binary(weight_scale)
 
     def _real_forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -368,10 +468,23 @@ class FixedPointLinear(nn.Module):
         super().__init__()
         self.out_fmt = out_fmt
         self.linear = QuantLinear(cin, cout, bias=False, weight_quant=Int8WeightPerTensorFixedPoint,
-                                  input_quant=Int8ActPerTensorFixedPoint, return_quant_tensor=False)
+                                  input_quant=Int8ActPerTensorFixedPointParam, return_quant_tensor=False)
         self.bias = nn.Parameter(torch.zeros(cout))
         if zero_init:
             nn.init.zeros_(self.linear.weight)
+
+    def _input_scaling(self) -> nn.Module:
+        return self.linear.input_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl
+
+    @torch.no_grad()
+    def calibrate_input(self, max_abs: float) -> None:
+        """Set the 8-bit input's range to the smallest power of two >= max_abs (the stored
+        value is its log2; Brevitas rounds it up to an integer exponent)."""
+        self._input_scaling().value.fill_(float(torch.log2(torch.tensor(max(max_abs, 2.0 ** -30)))))
+
+    def input_threshold(self) -> float:
+        """The input quantizer's range: inputs quantize to 8 bits in [-t, t)."""
+        return float(2.0 ** torch.ceil(self._input_scaling().value.detach()))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # 8-bit x 8-bit products of <= 1024 terms stay below 2**24: the float32 sum is exact

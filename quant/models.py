@@ -20,11 +20,12 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from bnnforge.quant.blocks import BinaryMLPBlock, ConvHalf, ReActBlock
+from bnnforge.quant.blocks import BinaryMLPBlock, ConvHalf, PointBlock, ReActBlock
 from bnnforge.quant.errors import BnnforgeError
 from bnnforge.quant.export_nodes import exporting
 from bnnforge.quant.fixed_point import FixedPoint
 from bnnforge.quant.layers import FixedPointAvgPool, FixedPointLinear, QuantConv8, ScaledBatchNorm
+from bnnforge.quant.shift import LONG_RANGE, LongRange, degenerate_long_range, shift_distances
 
 LOGIT_FORMAT = FixedPoint(bits=24, frac=8)
 
@@ -46,8 +47,21 @@ def _half(cin: int, stride: int = 1, copies: int = 1, groups: int = 1, act: str 
             "groups": groups, "act": act, "dynamic": dynamic}
 
 
-def _mlp(channels: int) -> dict:
-    return {"kind": "mlp", "channels": channels}
+def _mlp(channels: int, long_range: LongRange = None) -> dict:
+    """A binary MLP block with shifts (the reference's ShiftBlock); long_range None: floor(H/2), floor(W/2)."""
+    return {"kind": "mlp", "channels": channels, "long_range": long_range}
+
+
+def _point(channels: int) -> dict:
+    """The reference's PointBlock: the binary MLP block's pointwise branch only."""
+    return {"kind": "point", "channels": channels}
+
+
+def _mlp_stage(channels: int, groups: int, shift_blocks: int, long_range: LongRange) -> list[dict]:
+    """BCDNet's binary MLP stage (reference code, a_3.py): `groups` x [`shift_blocks`
+    ShiftBlocks + 1 PointBlock], all at one channel count and spatial size."""
+    return [b for _ in range(groups)
+            for b in [_mlp(channels, long_range) for _ in range(shift_blocks)] + [_point(channels)]]
 
 
 def _layout(input_shape: list[int], classes: int, stem: dict, blocks: list[dict],
@@ -69,12 +83,18 @@ def reactnet_a(input_size: int = 224, classes: int = 1000, in_channels: int = 3,
                    residual_bits, residual_frac)
 
 
+# BCDNet-A's conv stage (reference a_3.py): ReActNet-A up to and including its 512 -> 1024
+# downsampling block, without two of its 512-channel blocks and its last 1024-channel block.
+_BCDNET_A_CONV = _REACTNET_A[:9] + [(512, 1024, 2)]
+
+
 def bcdnet_a(input_size: int = 224, classes: int = 1000, in_channels: int = 3, dynamic: bool = False,
-             residual_bits: int = 16, residual_frac: int = 8) -> dict:
-    """ReActNet-A with its last three non-downsampling conv blocks each replaced by three
-    binary MLP blocks: 11 conv blocks (stem 1, then 1, 2, 2, 4, 1 per resolution) + 9 MLP."""
-    conv = [_react(ci, co, s, dynamic) for ci, co, s in _REACTNET_A[:9]]
-    blocks = conv + [_mlp(512)] * 6 + [_react(512, 1024, 2, dynamic)] + [_mlp(1024)] * 3
+             residual_bits: int = 16, residual_frac: int = 8, long_range: LongRange = None) -> dict:
+    """The authors' layout (a_3.py; the paper's two stages, section 4.3): 11 conv blocks
+    (the stem, then 1, 2, 2, 4, 1 ReActNet blocks per resolution), then the binary MLP stage
+    3 x [3 ShiftBlocks + 1 PointBlock] at 1024 channels and 7x7 (at 224x224)."""
+    conv = [_react(ci, co, s, dynamic) for ci, co, s in _BCDNET_A_CONV]
+    blocks = conv + _mlp_stage(1024, 3, 3, long_range)
     return _layout([in_channels, input_size, input_size], classes, _stem(in_channels, 32, 3, 2),
                    copy.deepcopy(blocks), residual_bits, residual_frac)
 
@@ -83,7 +103,7 @@ def bcdnet_b(**kw: Any) -> dict:
     return bcdnet_a(dynamic=True, **kw)
 
 
-def _r18_halves(mlp_last: bool, dynamic: bool, act: str, groups: int) -> list[dict]:
+def _r18_halves(mlp_last: bool, dynamic: bool, act: str, groups: int, long_range: LongRange) -> list[dict]:
     """ResNet-18 as eight blocks of two 3 x 3 halves; `mlp_last` swaps the last three halves
     (the last three binary 3 x 3 convs) for nine binary MLP blocks, as in BCDNet (R18)."""
     h: list[dict] = []
@@ -92,14 +112,15 @@ def _r18_halves(mlp_last: bool, dynamic: bool, act: str, groups: int) -> list[di
         h.append(_half(c_in, stride, c_out // c_in, groups, act, dynamic))
         h.append(_half(c_out, 1, 1, groups, act, dynamic))
     if mlp_last:
-        h = h[:-3] + [_mlp(512)] * 9
+        h = h[:-3] + [_mlp(512, long_range) for _ in range(9)]
     return h
 
 
 def _r18(mlp_last: bool, dynamic: bool, act: str = "rprelu", groups: int = 1, input_size: int = 224,
-         classes: int = 1000, in_channels: int = 3, residual_bits: int = 16, residual_frac: int = 8) -> dict:
+         classes: int = 1000, in_channels: int = 3, residual_bits: int = 16, residual_frac: int = 8,
+         long_range: LongRange = None) -> dict:
     return _layout([in_channels, input_size, input_size], classes, _stem(in_channels, 64, 7, 2, maxpool=True),
-                   _r18_halves(mlp_last, dynamic, act, groups), residual_bits, residual_frac)
+                   _r18_halves(mlp_last, dynamic, act, groups, long_range), residual_bits, residual_frac)
 
 
 def reactnet_r18(**kw: Any) -> dict:
@@ -119,9 +140,12 @@ def ftbnn_r18(groups: int = 2, **kw: Any) -> dict:
 
 
 def _tiny(family: str, width: int = 16, depth: int = 2, input_size: int = 8, classes: int = 10,
-          in_channels: int = 1, groups: int = 2, residual_bits: int = 16, residual_frac: int = 8) -> dict:
+          in_channels: int = 1, groups: int = 2, residual_bits: int = 16, residual_frac: int = 8,
+          long_range: LongRange = None) -> dict:
     """Tiny networks for 8x8..32x32 inputs that keep every block kind of their family:
-    channel doubling, a stride-2 block, then `depth` blocks of the family's own kind."""
+    channel doubling, a stride-2 block, then `depth` blocks of the family's own kind. The
+    BCDNet ones mirror the authors' two stages: the conv blocks, then one MLP group of `depth`
+    ShiftBlocks and a PointBlock."""
     w, w2 = width, 2 * width
     stem = _stem(in_channels, w, 3, 1)
     if family == "ftbnn":
@@ -133,7 +157,7 @@ def _tiny(family: str, width: int = 16, depth: int = 2, input_size: int = 8, cla
         if family == "reactnet":
             blocks += [_react(w2, w2, 1) for _ in range(depth)]
         else:
-            blocks += [_mlp(w2) for _ in range(depth)]
+            blocks += _mlp_stage(w2, 1, depth, long_range)
     return _layout([in_channels, input_size, input_size], classes, stem, blocks, residual_bits, residual_frac)
 
 
@@ -152,22 +176,28 @@ def _entry(name: str, builder: Callable[..., dict], defaults: dict, description:
 _FULL = {"input_size": 224, "classes": 1000, "in_channels": 3, "residual_bits": 16, "residual_frac": 8}
 _TINY = {"width": 16, "depth": 2, "input_size": 8, "classes": 10, "in_channels": 1,
          "residual_bits": 16, "residual_frac": 8}
+# models with binary MLP blocks: the long-range shift distance (None: floor(H/2), floor(W/2))
+_MLP = {"long_range": None}
 
 ZOO: dict[str, ZooEntry] = {e.name: e for e in [
     _entry("reactnet-a", reactnet_a, _FULL, "ReActNet-A: MobileNet-V1 layout, 13 binary conv blocks"),
-    _entry("bcdnet-a", bcdnet_a, _FULL, "BCDNet-A: ReActNet-A with 11 conv blocks + 9 long-short binary MLP blocks"),
-    _entry("bcdnet-b", bcdnet_b, _FULL, "BCDNet-B: BCDNet-A with dynamic contextual thresholds/embeddings"),
+    _entry("bcdnet-a", bcdnet_a, {**_FULL, **_MLP},
+           "BCDNet-A (authors' layout): 11 conv blocks, then 3 x [3 long-short binary MLP + 1 pointwise] at 1024 ch"),
+    _entry("bcdnet-b", bcdnet_b, {**_FULL, **_MLP},
+           "BCDNet-B: BCDNet-A with dynamic contextual thresholds/embeddings"),
     _entry("reactnet-r18", reactnet_r18, _FULL, "ReActNet (ResNet-18 layout)"),
-    _entry("bcdnet-a-r18", bcdnet_a_r18, _FULL, "BCDNet-A (R18): last three 3x3 convs -> 9 binary MLP blocks"),
-    _entry("bcdnet-b-r18", bcdnet_b_r18, _FULL, "BCDNet-B (R18): BCDNet-A (R18) with dynamic embeddings"),
+    _entry("bcdnet-a-r18", bcdnet_a_r18, {**_FULL, **_MLP},
+           "BCDNet-A (R18): last three 3x3 convs -> 9 binary MLP blocks"),
+    _entry("bcdnet-b-r18", bcdnet_b_r18, {**_FULL, **_MLP},
+           "BCDNet-B (R18): BCDNet-A (R18) with dynamic embeddings"),
     _entry("ftbnn-r18", ftbnn_r18, {**_FULL, "groups": 2}, "FTBNN (ResNet-18): FPReLU and grouped binary convs"),
     _entry("reactnet-tiny", lambda **k: _tiny("reactnet", **k), {**_TINY, "depth": 3},
            "tiny ReActNet: doubling, stride-2 and plain ReActNet blocks"),
-    _entry("bcdnet-a-tiny", lambda **k: _tiny("bcdnet-a", **k), _TINY,
-           "tiny BCDNet-A: ReActNet conv blocks + binary MLP blocks"),
-    _entry("bcdnet-b-tiny", lambda **k: _tiny("bcdnet-b", **k), _TINY,
-           "tiny BCDNet-B: dynamic-threshold conv blocks + binary MLP blocks"),
-    _entry("bcdnet-tiny", lambda **k: _tiny("bcdnet-b", **k), _TINY,
+    _entry("bcdnet-a-tiny", lambda **k: _tiny("bcdnet-a", **k), {**_TINY, **_MLP},
+           "tiny BCDNet-A: ReActNet conv blocks, then binary MLP blocks + a pointwise block"),
+    _entry("bcdnet-b-tiny", lambda **k: _tiny("bcdnet-b", **k), {**_TINY, **_MLP},
+           "tiny BCDNet-B: dynamic-threshold conv blocks, then binary MLP blocks + a pointwise block"),
+    _entry("bcdnet-tiny", lambda **k: _tiny("bcdnet-b", **k), {**_TINY, **_MLP},
            "tiny BCDNet (the B variant: every BCDNet block kind); the demo model"),
     _entry("ftbnn-tiny", lambda **k: _tiny("ftbnn", **k), {**_TINY, "width": 24, "groups": 2},
            "tiny FTBNN: FPReLU, grouped binary 3x3 convs"),
@@ -202,12 +232,36 @@ def create(name: str, **overrides: Any) -> "BNN":
     return BNN(name, params, _entry_for(name).builder(**params))
 
 
+def long_range_notes(layout: dict) -> list[str]:
+    """One note per distinct (size, long range) of the layout's binary MLP blocks where +d and
+    -d are the same roll (an even size with d = size/2): the paper's h/2 then gives only two
+    distinct long-range tokens of four. At 7x7 (full size, the reference) there is none."""
+    _, h, w = layout["input_shape"]
+    h, w = _out_size(h, layout["stem"]["stride"]), _out_size(w, layout["stem"]["stride"])
+    if layout["stem"].get("maxpool"):
+        h, w = _out_size(h, 2), _out_size(w, 2)
+    notes: list[str] = []
+    for spec in layout["blocks"]:
+        h, w = _out_size(h, spec.get("stride", 1)), _out_size(w, spec.get("stride", 1))
+        if spec["kind"] != "mlp":
+            continue
+        dh, dw = shift_distances(LONG_RANGE, h, w, spec.get("long_range"))
+        if degenerate_long_range(dh, dw, h, w):
+            note = (f"long range ({dh}, {dw}) at {h}x{w}: +d and -d are the same roll, so only two of the "
+                    f"four long-range tokens differ")
+            if h == w and all((2 * d) % h == 0 or d % h in (1, h - 1) for d in range(h)):
+                note += f" (at {h}x{w} every distance that keeps them distinct is the short range's +-1)"
+            if note not in notes:
+                notes.append(note)
+    return notes
+
+
 def describe_all() -> list[dict]:
     rows = []
     for e in ZOO.values():
         layout = e.builder(**e.defaults)
         rows.append({"name": e.name, "input_shape": layout["input_shape"], "classes": layout["classes"],
-                     "parameters": e.defaults, "description": e.description})
+                     "parameters": e.defaults, "description": e.description, "notes": long_range_notes(layout)})
     return rows
 
 
@@ -265,7 +319,10 @@ class BNN(nn.Module):
                                        spec["groups"], spec["act"], spec["dynamic"]))
                 c_next = spec["cin"] * spec["copies"]
             elif kind == "mlp":
-                blocks.append(BinaryMLPBlock(spec["channels"], h, w, self.fmt))
+                blocks.append(BinaryMLPBlock(spec["channels"], h, w, self.fmt, spec.get("long_range")))
+                c_next = spec["channels"]
+            elif kind == "point":
+                blocks.append(PointBlock(spec["channels"], self.fmt))
                 c_next = spec["channels"]
             else:
                 raise BnnforgeError(f"{where}: unknown block kind {kind!r}")
@@ -294,6 +351,37 @@ class BNN(nn.Module):
         for block in self.blocks:
             y = block(y)
         return self.classifier(self.pool(y).flatten(1))
+
+    @torch.no_grad()
+    def calibrate_input_scales(self, x: torch.Tensor, batch: int = 256) -> dict[str, float]:
+        """Set the 8-bit input range of every 8-bit linear map (the classifier, BCDNet-B's
+        context maps) to the power of two covering max|input| over the images `x`, in the
+        model's current mode; returns {module name: range}. The maps are calibrated one after
+        another in forward order, each seeing the calibrated ranges of those before it.
+
+        This is the only step that sets those ranges (then training learns them); a forward
+        pass never does. Batch-norm statistics moved by train-mode passes are restored."""
+        buffers = {k: b.clone() for k, b in self.named_buffers()}
+        ranges: dict[str, float] = {}
+        try:
+            for name, lin in [(n, m) for n, m in self.named_modules() if isinstance(m, FixedPointLinear)]:
+                peak = [0.0]
+
+                def record(_mod: nn.Module, inp: tuple, peak: list = peak) -> None:
+                    peak[0] = max(peak[0], float(inp[0].detach().abs().max()))
+
+                handle = lin.linear.register_forward_pre_hook(record)
+                try:
+                    for i in range(0, len(x), batch):
+                        self(x[i:i + batch])
+                finally:
+                    handle.remove()
+                lin.calibrate_input(peak[0])
+                ranges[name] = lin.input_threshold()
+        finally:
+            for k, b in self.named_buffers():
+                b.copy_(buffers[k])
+        return ranges
 
     def set_weight_binarization(self, on: bool) -> None:
         """Step 1 of the two-step recipe trains with real weights (off), step 2 binary (on)."""

@@ -2,11 +2,16 @@
 
 Channels split into four equal groups; group 1 rolls by +dh along H, group 2 by -dh
 along H, group 3 by +dw along W, group 4 by -dw along W, circularly (torch.roll
-semantics: out[i] = in[i - d]). Short range uses d = 1, long range d = floor(H/2) along H
-and floor(W/2) along W. The shift acts on the binarized tensor, so it only moves bits.
+semantics: out[i] = in[i - d]). Short range uses d = 1. Long range is a model parameter
+whose default is the paper's h/2, w/2 as floor(H/2), floor(W/2); the authors' code hard-codes
+3 because its MLP stage is 7x7, where the two agree. At an even size a long distance of
+exactly H/2 (or W/2) makes +d and -d the same roll, so two of the four long-range tokens
+coincide (`degenerate_long_range`). The shift acts on the binarized tensor: it moves bits.
 """
 
 from __future__ import annotations
+
+from typing import Sequence, Union
 
 import torch
 from torch import nn
@@ -18,13 +23,35 @@ SHORT_RANGE = "short"
 LONG_RANGE = "long"
 
 
-def shift_distances(kind: str, h: int, w: int) -> tuple[int, int]:
-    """(dh, dw) for a range kind at spatial size h x w."""
+LongRange = Union[int, Sequence[int], None]
+
+
+def shift_distances(kind: str, h: int, w: int, long_range: LongRange = None) -> tuple[int, int]:
+    """(dh, dw) for a range kind at spatial size h x w; `long_range` (an int for both axes or
+    [dh, dw]) replaces the long range's default floor(h/2), floor(w/2)."""
     if kind == SHORT_RANGE:
         return 1, 1
-    if kind == LONG_RANGE:
+    if kind != LONG_RANGE:
+        raise BnnforgeError(f"unknown shift range {kind!r}; expected {SHORT_RANGE!r} or {LONG_RANGE!r}")
+    if long_range is None:
         return h // 2, w // 2
-    raise BnnforgeError(f"unknown shift range {kind!r}; expected {SHORT_RANGE!r} or {LONG_RANGE!r}")
+    if isinstance(long_range, int) and not isinstance(long_range, bool):
+        dh = dw = long_range
+    elif isinstance(long_range, (list, tuple)) and len(long_range) == 2 \
+            and all(isinstance(d, int) and not isinstance(d, bool) for d in long_range):
+        dh, dw = long_range
+    else:
+        raise BnnforgeError(f"long_range must be an integer or [dh, dw], got {long_range!r}")
+    if not (0 <= dh < h and 0 <= dw < w):
+        raise BnnforgeError(f"long_range {dh}, {dw} does not fit a {h}x{w} map: "
+                            f"distances must lie in 0..{h - 1} (H) and 0..{w - 1} (W)")
+    return dh, dw
+
+
+def degenerate_long_range(dh: int, dw: int, h: int, w: int) -> bool:
+    """True when +d and -d are the same circular roll on an axis (2d = 0 mod size), so only
+    two (or, on both axes, fewer) of the four long-range tokens differ."""
+    return (2 * dh) % h == 0 or (2 * dw) % w == 0
 
 
 def long_short_shift(x: torch.Tensor, dh: int, dw: int) -> torch.Tensor:
@@ -47,10 +74,10 @@ def long_short_shift(x: torch.Tensor, dh: int, dw: int) -> torch.Tensor:
 class LongShortShift(nn.Module):
     """Parameter-free module form, so graphs and op counters can see the shift."""
 
-    def __init__(self, kind: str, h: int, w: int) -> None:
+    def __init__(self, kind: str, h: int, w: int, long_range: LongRange = None) -> None:
         super().__init__()
         self.kind = kind
-        self.dh, self.dw = shift_distances(kind, h, w)
+        self.dh, self.dw = shift_distances(kind, h, w, long_range)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         def compute(t: torch.Tensor) -> torch.Tensor:

@@ -25,6 +25,8 @@ from bnnforge.quant.errors import BnnforgeError
 from bnnforge.quant.opcount import count_ops
 
 LABEL_SMOOTHING = 0.1
+# training images that set the 8-bit linear maps' input ranges before step 1 (then learned)
+CALIBRATION_IMAGES = 256
 
 
 @dataclass
@@ -177,6 +179,8 @@ def train(cfg: TrainConfig) -> tuple[models.BNN, dict]:
             p.requires_grad_(False)
 
     model.set_weight_binarization(False)
+    model.train()  # ranges under batch statistics, as training sees them
+    model.calibrate_input_scales(data[0][:CALIBRATION_IMAGES])
     acc1 = _fit(model, data, e1, cfg.lr, cfg.weight_decay_step1, cfg, "step 1 (binary act, real W)", teacher)
     model.set_weight_binarization(True)
     acc2 = _fit(model, data, e2, cfg.lr, cfg.weight_decay_step2, cfg, "step 2 (binary act and W)", teacher)

@@ -45,4 +45,6 @@ def randomize_(model: torch.nn.Module, seed: int = 0, calibration_batches: int =
     for m in model.modules():
         if isinstance(m, ScaledBatchNorm):
             m.norm.momentum = 0.1
-    return model.eval()
+    model.eval()
+    model.calibrate_input_scales(torch.randint(0, 256, (16, *shape), generator=gen).float())
+    return model

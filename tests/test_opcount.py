@@ -1,4 +1,5 @@
-"""Op counts reproduce the BCDNet paper's Table 1 rows within 5%."""
+"""Op counts reproduce the BCDNet paper's Table 1: BOPs within 0.5%, OPs within 5% (our
+FLOPs also count the per-element ops on the residual stream, see the README)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ PAPER = {"reactnet-a": (4.82e9, 1.06e8), "bcdnet-a": (4.82e9, 1.08e8)}
 def test_paper_rows(name: str) -> None:
     t = count_ops(models.create(name))["total"]
     bops, ops = PAPER[name]
-    assert abs(t["bops"] / bops - 1) < 0.05, t
+    assert abs(t["bops"] / bops - 1) < 0.005, t
     assert abs(t["ops"] / ops - 1) < 0.05, t
     assert t["ops"] == pytest.approx(t["bops"] / 64 + t["flops"])
 
@@ -27,9 +28,9 @@ def test_layer_rows_add_up_and_binary_convs_are_bops() -> None:
     r = count_ops(models.create("bcdnet-tiny"))
     assert sum(l["bops"] for l in r["layers"]) == r["total"]["bops"]
     convs = [l for l in r["layers"] if l["op"] == "BinaryConv2d"]
-    # the first MLP block: 3 branches of 32x32 1x1 convs on 4x4 = 3 * 32*32*16 BOPs
-    mlp = [l for l in convs if ".pointwise_conv" in l["name"] or "_conv" in l["name"]]
-    assert {l["bops"] for l in mlp} == {32 * 32 * 16.0}
+    # the MLP stage: 2 ShiftBlocks of 3 branches and a PointBlock, each a 32x32 1x1 conv on 4x4
+    mlp = [l for l in convs if "_conv" in l["name"]]
+    assert len(mlp) == 7 and {l["bops"] for l in mlp} == {32 * 32 * 16.0}
     assert all(l["flops"] == 0 for l in convs)
 
 
