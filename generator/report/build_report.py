@@ -12,12 +12,16 @@ from typing import Callable
 from bnnforge.generator.report.devices import Device
 
 
-def write_json(path: Path, data: dict) -> None:
-    """Write JSON so that the file is whole at every moment (a crash leaves the old one)."""
+def write_text(path: Path, text: str) -> None:
+    """Write a file so that it is whole at every moment (a crash leaves the old one)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.write_text(text)
     tmp.replace(path)
+
+
+def write_json(path: Path, data: dict) -> None:
+    write_text(path, json.dumps(data, indent=2) + "\n")
 
 
 def initial_report(src, top: str, device: Device, clock_mhz: float, estimate: dict,  # noqa: ANN001
