@@ -234,6 +234,34 @@ def test_apply_config_refolds_and_finn_follows_the_cost_model(cases: dict[str, C
     assert cycles[node.name] == new.cycles() != op.cycles() and res[node.name]["LUT"] == new.estimate()["lut"]
 
 
+def test_finn_own_layers_match_ours_where_the_readme_says(cases: dict[str, Case]) -> None:
+    """DIR/finn's README: FINN's own Thresholding and its accumulating (8-bit) MVAU compute what
+    bnnforge's Thresholding and accumulating IntMVAU compute; a requantizing IntMVAU is not
+    FINN's MVAU alone. Each FINN layer of finn_export.to_finn runs (python) on the golden
+    model's inputs of its layer."""
+    from bnnforge.generator.finn_export import FINN_DOMAIN as FINN_LAYERS, to_finn
+
+    seen = {"Thresholding": 0, "acc": 0, "requant": 0}
+    for case in cases.values():
+        with linear_qonnx():
+            theirs = to_finn(case.graph)
+        for node in theirs.graph.node:
+            if node.domain != FINN_LAYERS or node.op_type not in ("Thresholding", "MVAU"):
+                continue
+            inst = getCustomOp(node)
+            if node.op_type == "MVAU" and inst.get_nodeattr("binaryXnorMode"):
+                continue
+            ours = getCustomOp(case.graph.get_node_from_name(node.name))
+            ctx = {t: case.golden[t] if t in case.golden else theirs.get_initializer(t) for t in node.input}
+            ctx[node.output[0]] = np.zeros_like(case.golden[node.output[0]])  # FINN's MVAU writes into it
+            inst.execute_node(ctx, theirs.graph)
+            same = np.array_equal(ctx[node.output[0]], case.golden[node.output[0]])
+            kind = node.op_type if node.op_type == "Thresholding" else ours.get_nodeattr("mode")
+            assert same == (kind != "requant"), f"{node.name} ({kind})"
+            seen[kind] += 1
+    assert seen["Thresholding"] and seen["acc"]
+
+
 # ---- execution ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", TINY)
 def test_python_execution_bit_exact(cases: dict[str, Case], name: str) -> None:

@@ -58,18 +58,23 @@ estimate-only steps (`step_specialize_layers`, `step_apply_folding_config`,
 
 ## FINN's own layers vs bnnforge's
 
-FINN has layers for some of these ops: `Thresholding` (one threshold per channel, x >= t: the
-same function as bnnforge's Thresholding), the MVAU (8-bit weights and activations, the stem
-convolution: bit-exact with bnnforge's IntMVAU when it only accumulates), the XNOR-popcount
-MVAU, ConvolutionInputGenerator with FMPadding, ElementwiseAdd, DuplicateStreams,
-StreamingConcat, GlobalAccPool. `model.onnx` uses none of them, bnnforge's op everywhere:
+FINN has layers for some of these ops: `Thresholding` (one threshold per channel, x >= t:
+bit-exact with bnnforge's Thresholding), the MVAU (integer weights and activations: bit-exact
+with bnnforge's IntMVAU where it only accumulates, as in the 8-bit stem convolution; an IntMVAU
+that requantizes its output, as BCDNet-B's context maps do, is more than FINN's MVAU), the
+XNOR-popcount MVAU, ConvolutionInputGenerator with FMPadding, ElementwiseAdd,
+DuplicateStreams, StreamingConcat, GlobalAccPool (tests/test_finn_hw.py runs FINN's
+Thresholding and MVAU on the golden model's data). `model.onnx` uses none of them, bnnforge's
+op everywhere:
 
 - FINN's binary MVAU outputs the popcount and pads binary feature maps with a value, where
   the network needs the signed dot with bnnforge's padding correction, so it is not
-  bit-exact here; where FINN's layer would be (Thresholding, the accumulating 8-bit MVAU),
-  swapping it in would give a graph FINN cannot C-simulate on a machine without finn-hlslib
-  and Vitis, and hardware that is no longer the `../hls` and `../rtl` projects bnnforge
-  verifies bit-exactly;
+  bit-exact here;
+- where FINN's layer is bit-exact (Thresholding, the accumulating MVAU), swapping it in would
+  give a graph whose FINN layers need finn-hlslib (C++ simulation, HLS) or Vivado's xsim
+  (their RTL), so FINN could not simulate it where neither is installed, and hardware that is
+  no longer the `../hls` and `../rtl` projects bnnforge verifies bit-exactly (C simulation,
+  cocotb with Icarus and Verilator);
 - one cost model: FINN's totals and bnnforge's report.json describe the same blocks.
 
 FINN's own cost model of its layers is still reported, per layer, as `finn_estimate` in
