@@ -137,10 +137,11 @@ class HWLayer:
 
     # ---- execution --------------------------------------------------------------------
     def execute_node(self, context: dict, graph) -> None:  # noqa: ANN001
-        """Python mode ("" or "python"; also cppsim of an RTL node, as FINN does for its own
-        RTL layers): the op's golden model. The backends handle cppsim and rtlsim."""
-        mode = self.get_nodeattr("exec_mode") if "exec_mode" in self.get_nodeattr_types() else ""
-        if mode not in ("", "python", "cppsim"):
+        """Python mode (exec_mode "", as for FINN's own layers before specialization; also
+        cppsim of an RTL node, as FINN does for its RTL layers): the op's golden model. The
+        backends handle cppsim of HLS nodes and rtlsim."""
+        mode = self.get_nodeattr("exec_mode")
+        if mode not in ("", "cppsim"):
             raise BnnforgeError(f"{self.onnx_node.name}: exec_mode {mode!r} needs a simulator backend")
         self.bnf_op_class.execute_node(self, context, graph)
 
