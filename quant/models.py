@@ -353,31 +353,38 @@ class BNN(nn.Module):
         return self.classifier(self.pool(y).flatten(1))
 
     @torch.no_grad()
-    def calibrate_input_scales(self, x: torch.Tensor, batch: int = 256) -> dict[str, float]:
+    def calibrate_input_scales(self, x: torch.Tensor, batch: int = 256, sequential: bool = True) -> dict[str, float]:
         """Set the 8-bit input range of every 8-bit linear map (the classifier, BCDNet-B's
         context maps) to the power of two covering max|input| over the images `x`, in the
-        model's current mode; returns {module name: range}. The maps are calibrated one after
-        another in forward order, each seeing the calibrated ranges of those before it.
+        model's current mode; returns {module name: range}. `sequential`: the maps are
+        calibrated one after another in forward order, each seeing the calibrated ranges of
+        those before it (one pass over `x` per map); otherwise all in one pass (re-calibrating
+        ranges that are already close).
 
-        This is the only step that sets those ranges (then training learns them); a forward
-        pass never does. Batch-norm statistics moved by train-mode passes are restored."""
+        This is the only step that sets those ranges (training learns them in between); a
+        forward pass never does. Batch-norm statistics moved by train-mode passes are restored."""
         buffers = {k: b.clone() for k, b in self.named_buffers()}
+        linears = [(n, m) for n, m in self.named_modules() if isinstance(m, FixedPointLinear)]
         ranges: dict[str, float] = {}
         try:
-            for name, lin in [(n, m) for n, m in self.named_modules() if isinstance(m, FixedPointLinear)]:
-                peak = [0.0]
+            for group in ([[nl] for nl in linears] if sequential else [linears]):
+                peaks = {name: 0.0 for name, _ in group}
 
-                def record(_mod: nn.Module, inp: tuple, peak: list = peak) -> None:
-                    peak[0] = max(peak[0], float(inp[0].detach().abs().max()))
+                def record(name: str):
+                    def hook(_mod: nn.Module, inp: tuple) -> None:
+                        peaks[name] = max(peaks[name], float(inp[0].detach().abs().max()))
+                    return hook
 
-                handle = lin.linear.register_forward_pre_hook(record)
+                handles = [lin.linear.register_forward_pre_hook(record(name)) for name, lin in group]
                 try:
                     for i in range(0, len(x), batch):
                         self(x[i:i + batch])
                 finally:
-                    handle.remove()
-                lin.calibrate_input(peak[0])
-                ranges[name] = lin.input_threshold()
+                    for h in handles:
+                        h.remove()
+                for name, lin in group:
+                    lin.calibrate_input(peaks[name])
+                    ranges[name] = lin.input_threshold()
         finally:
             for k, b in self.named_buffers():
                 b.copy_(buffers[k])

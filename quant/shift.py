@@ -42,10 +42,10 @@ def shift_distances(kind: str, h: int, w: int, long_range: LongRange = None) -> 
         dh, dw = long_range
     else:
         raise BnnforgeError(f"long_range must be an integer or [dh, dw], got {long_range!r}")
-    if not (0 <= dh < h and 0 <= dw < w):
-        raise BnnforgeError(f"long_range {dh}, {dw} does not fit a {h}x{w} map: "
-                            f"distances must lie in 0..{h - 1} (H) and 0..{w - 1} (W)")
-    return dh, dw
+    if dh < 0 or dw < 0:
+        raise BnnforgeError(f"long_range must not be negative, got {dh}, {dw}")
+    # the roll is circular: d and d mod size are the same shift (the authors' 3 on a 3x3 map is 0)
+    return dh % h, dw % w
 
 
 def degenerate_long_range(dh: int, dw: int, h: int, w: int) -> bool:

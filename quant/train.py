@@ -111,6 +111,10 @@ def _fit(model: nn.Module, data: tuple, epochs: int, lr: float, wd: float, cfg: 
     acc = 0.0
     model.train()
     for _ in range(epochs):
+        if hasattr(model, "calibrate_input_scales"):
+            # the 8-bit maps' input ranges follow the growing features (Brevitas used to take
+            # them from statistics of the first 300 training steps), one pass per epoch
+            model.calibrate_input_scales(x_tr[:CALIBRATION_IMAGES], sequential=False)
         total_loss, n = 0.0, 0
         for xb, yb in _batches(x_tr, y_tr, cfg.batch_size, gen):
             xb = _augment(xb, gen)
@@ -180,7 +184,7 @@ def train(cfg: TrainConfig) -> tuple[models.BNN, dict]:
 
     model.set_weight_binarization(False)
     model.train()  # ranges under batch statistics, as training sees them
-    model.calibrate_input_scales(data[0][:CALIBRATION_IMAGES])
+    model.calibrate_input_scales(data[0][:CALIBRATION_IMAGES])  # first, one map after another
     acc1 = _fit(model, data, e1, cfg.lr, cfg.weight_decay_step1, cfg, "step 1 (binary act, real W)", teacher)
     model.set_weight_binarization(True)
     acc2 = _fit(model, data, e2, cfg.lr, cfg.weight_decay_step2, cfg, "step 2 (binary act and W)", teacher)

@@ -93,8 +93,9 @@ def test_long_range_is_a_parameter() -> None:
     assert longs(models.create("bcdnet-a-tiny", input_size=16, long_range=3)) == {(3, 3)}
     assert longs(models.create("bcdnet-a-tiny", input_size=16, long_range=[3, 1])) == {(3, 1)}
     assert longs(models.create("bcdnet-a", input_size=96)) == {(1, 1)}  # 3x3 MLP stage
-    with pytest.raises(BnnforgeError, match="long_range 4, 4 does not fit a 4x4 map"):
-        models.create("bcdnet-a-tiny", long_range=4)
+    assert longs(models.create("bcdnet-a-tiny", long_range=[5, 4])) == {(1, 0)}  # circular: mod 4
+    with pytest.raises(BnnforgeError, match="long_range must not be negative"):
+        models.create("bcdnet-a-tiny", long_range=-1)
     with pytest.raises(BnnforgeError, match="long_range must be an integer or"):
         models.create("bcdnet-a-tiny", long_range="far")
     with pytest.raises(BnnforgeError, match="no parameter 'long_range'"):

@@ -121,3 +121,48 @@ def test_distillation_and_upscaling() -> None:
 def test_unknown_dataset() -> None:
     with pytest.raises(BnnforgeError, match="unknown dataset 'mnist'"):
         train(TrainConfig(model="bcdnet-tiny", dataset="mnist", progress=False))
+
+
+def test_activation_ste_is_the_papers_polynomial() -> None:
+    """BCDNet eq. 9 (Bi-Real Net): d sign(x)/dx ~ 2 - 2|x| inside [-1, 1], 0 outside; through
+    RSign, x - t, so the threshold gets the negative."""
+    from bnnforge.quant.fixed_point import FixedPoint
+    from bnnforge.quant.layers import RSign
+
+    x = torch.tensor([-1.5, -1.0, -0.75, -0.25, 0.0, 0.5, 0.875, 1.0, 2.0]).view(1, -1, 1, 1).requires_grad_()
+    r = RSign(x.shape[1], FixedPoint())
+    r(x).sum().backward()
+    expected = torch.tensor([0.0, 0.0, 0.5, 1.5, 2.0, 1.0, 0.25, 0.0, 0.0])
+    assert torch.equal(x.grad.flatten(), expected)
+    assert torch.equal(r.threshold.grad, -expected)
+
+
+def test_weight_gradient_is_the_references() -> None:
+    """The authors' HardBinaryConv: forward alpha * sign(W) with alpha = mean|W| (detached),
+    backward through clamp(W, -1, 1) only. Ours applies alpha after the integer dot (in the
+    batch norm) and must give the same weight gradient, to float rounding."""
+    import torch.nn.functional as F
+
+    from bnnforge.quant.fixed_point import FixedPoint
+    from bnnforge.quant.layers import BinaryConv2d, ScaledBatchNorm
+
+    gen = torch.Generator().manual_seed(0)
+    conv = BinaryConv2d(8, 6, 3)
+    bn = ScaledBatchNorm(6, FixedPoint(bits=24, frac=16))
+    with torch.no_grad():
+        conv.weight.copy_(torch.randn(conv.weight.shape, generator=gen) * 0.8)  # some |W| > 1
+    x = torch.where(torch.rand(4, 8, 5, 5, generator=gen) < 0.5, -1.0, 1.0)
+    target = torch.randn(4, 6, 5, 5, generator=gen)
+    bn.train()
+    ((bn([conv(x)], [conv.alpha()]) - target) ** 2).sum().backward()
+
+    w = conv.weight.detach().clone().requires_grad_()
+    alpha = w.abs().mean(dim=(1, 2, 3), keepdim=True).detach()
+    clipped = torch.clamp(w, -1.0, 1.0)
+    w_eff = (alpha * torch.sign(w)).detach() - clipped.detach() + clipped
+    norm = torch.nn.BatchNorm2d(6)
+    norm.load_state_dict(bn.norm.state_dict())  # the same affine parameters; batch statistics
+    ((norm(F.conv2d(x, w_eff, padding=1)) - target) ** 2).sum().backward()
+    assert (w.abs() > 1).any() and (w.grad[w.abs() > 1] == 0).all()
+    # the gradients are O(10); ours differ only through the batch norm's output grid (2**-16)
+    assert torch.allclose(conv.weight.grad, w.grad, rtol=0.0, atol=1e-3)
