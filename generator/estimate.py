@@ -7,28 +7,36 @@ from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.generator.hwops.base import RESOURCE_KEYS
 from bnnforge.generator.hwops.memory import fifo_cost
-from bnnforge.generator.passes.fifos import latency
+from bnnforge.generator.passes.fifos import latency, waiting_words
 from bnnforge.generator.passes.linear_qonnx import read_only
 from bnnforge.generator.passes.folding import hw_ops
 from bnnforge.generator.passes.streams import edges
 from bnnforge.generator.passes.width_converters import prepare_interconnect
 
 
-def estimate_graph(model: ModelWrapper) -> dict:
+def estimate_graph(model: ModelWrapper, memory: bool = True) -> dict:
     """Per-layer estimates, the stitched design's FIFOs and width converters, totals,
     throughput (the slowest op sets cycles per frame) and latency (passes.fifos: the same
-    model that sizes the FIFOs, converters and FIFOs included)."""
+    model that sizes the FIFOs, converters and FIFOs included). With `memory`, every row
+    also says the memory bits it uses and the least its function needs (a FIFO: the words
+    its stream waits for a later one, passes.fifos.waiting_words)."""
     model = read_only(prepare_interconnect(model))
     layers, links = [], []
     for op in hw_ops(model):
         node = op.onnx_node
         row = {"name": node.name, "op": node.op_type, "folding": op.folding(), "estimate": op.estimate()}
+        if memory:
+            row["memory"] = op.memory_bits()
         (links if node.op_type == "WidthConverter" else layers).append(row)
+    waiting = waiting_words(model) if memory else {}
     for e in edges(model):
         if e.dst is not None:
             cost = fifo_cost(e.width, e.depth, getCustomOp(model.get_node_from_name(e.dst[0])).get_nodeattr("ram_style"))
-            links.append({"name": f"FIFO_{e.tensor}", "op": "FIFO", "folding": {"depth": e.depth, "width": e.width},
-                          "estimate": {**cost, "cycles": 0}})
+            row = {"name": f"FIFO_{e.tensor}", "op": "FIFO", "folding": {"depth": e.depth, "width": e.width},
+                   "estimate": {**cost, "cycles": 0}}
+            if memory:
+                row["memory"] = {"bits": e.depth * e.width, "floor_bits": waiting[(e.dst[0], e.dst[1].name)] * e.width}
+            links.append(row)
     totals = {k: sum(row["estimate"].get(k, 0) for row in layers + links) for k in RESOURCE_KEYS}
     cycles = max(row["estimate"]["cycles"] for row in layers + links)
     return {

@@ -55,7 +55,7 @@ def fit_to_part(graph: ModelWrapper, device: Device, target_cycles: int | None =
     def trial(cycles: int | None) -> tuple[ModelWrapper, list[str], dict, int]:
         auto = AutoFolding(cycles)
         folded = graph.transform(auto, cleanup=False)
-        est = estimate_graph(folded)
+        est = estimate_graph(folded, memory=False)
         return folded, auto.warnings, est["totals"]["estimate"], est["throughput"]["cycles_per_frame_estimate"]
 
     def fps(cycles: int) -> str:

@@ -207,6 +207,8 @@ def test_bad_build_input(ckpt: Path, tmp_path: Path) -> None:
     fold = tmp_path / "fold.json"
     fold.write_text(json.dumps({"BinaryMVAU_0": {"PE": 7}}))
     _fails(["build", str(ckpt), "--out", out, "--fold", str(fold)], tmp_path, "BinaryMVAU_0", "PE=7")
+    _fails(["build", str(ckpt), "--out", out, "--target-fps", "2e6"], tmp_path, "the target 50 cycles/frame",
+           "does not fit xc7z020", "LUT", "the fastest folding that fits reaches")
 
 
 def test_images_beyond_the_digits_split(tmp_path: Path) -> None:
@@ -254,3 +256,42 @@ def test_a_zoo_name_gives_the_same_untrained_weights_every_time() -> None:
     torch.manual_seed(2)  # the caller's random state does not matter
     b = resolve_source("bcdnet-b-tiny", {}).model.state_dict()
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+# ---- bnnforge report on this build -----------------------------------------------------------
+def test_report_pages_on_another_part_with_an_hls_report(built: Path, tmp_path: Path) -> None:
+    from tests.test_report import write_hls_project
+
+    d = tmp_path / "net"
+    shutil.copytree(built, d)
+    write_hls_project(d / "hls", TOP, vitis=True)  # as `vitis_hls -f build_prj.tcl` would leave it
+    p = run_cli("report", str(d), "--part", "xczu7ev", "--hls-report", str(d / "hls"))
+    assert p.returncode == 0, p.stderr
+    r = report(d)
+    assert r["part"] == "xczu7ev-ffvc1156-2-e" and r["device"]["capacity"]["uram"] == 96
+    util = r["device"]["utilisation"]["lut"]
+    assert util == round(r["totals"]["estimate"]["lut"] / 230400, 4)
+    hls = r["totals"]["hls_report"]
+    assert hls["resources"]["lut"] == 23456 and hls["resources"]["dsp"] == 17 and hls["interval_cycles"]["max"] == 260
+    assert r["throughput"]["bottleneck"] in p.stdout and "xczu7ev" in p.stdout
+    md, page = (d / "report.md").read_text(), (d / "report.html").read_text()
+    for part in ("xc7z020", "xczu3eg", "xczu7ev", "xcu250", "xcvu9p"):
+        assert part in md and part in page
+    for layer in r["layers"]:
+        assert f"| {layer['name']} |" in md
+    assert "23,456 (10.2%)" in md  # the csynth LUT against the xczu7ev
+    assert page.count("<svg") >= 3 and "<script" not in page and 'src="http' not in page  # opens offline
+
+
+def test_report_bad_input_and_missing_yosys(built: Path, tmp_path: Path) -> None:
+    _fails(["report", str(tmp_path)], tmp_path, "not a bnnforge build")
+    d = tmp_path / "net"
+    shutil.copytree(built, d)
+    _fails(["report", str(d), "--part", "xc9z999"], tmp_path, "unknown part")
+    (tmp_path / "r.xml").write_text("<profile><Other/></profile>")
+    _fails(["report", str(d), "--hls-report", str(tmp_path / "r.xml")], tmp_path, "not a C-synthesis report")
+    assert not (d / "report.md").exists()  # nothing written on bad input
+    p = subprocess.run([sys.executable, "-m", "bnnforge.generator.cli", "report", str(d), "--synth"], capture_output=True,
+                       text=True, timeout=600, env={**os.environ, "BNNFORGE_YOSYS": "/nonexistent/yosys"})
+    assert p.returncode == 0 and "Yosys not found" in p.stderr, p.stdout + p.stderr
+    assert "Yosys not found" in (d / "report.md").read_text() and (d / "report.html").is_file()

@@ -212,3 +212,35 @@ def test_module_synthesis_time_limit_and_missing_yosys(tmp_path: Path, monkeypat
             run_jobs(layer_jobs(rtl))
     finally:
         synth.yosys_version.cache_clear()
+
+
+def test_memory_used_and_needed_per_layer(tiny_graph) -> None:  # noqa: ANN001
+    from qonnx.custom_op.registry import getCustomOp
+
+    from bnnforge.generator.estimate import estimate_graph
+    from bnnforge.generator.graph import fold
+    from bnnforge.generator.passes.fifos import FIFO_SLACK
+    from bnnforge.generator.passes.streams import MIN_FIFO_DEPTH
+
+    folded, _ = fold(tiny_graph, "auto", 256)
+    est = estimate_graph(folded)
+    rows = {r["name"]: r for r in est["layers"] + est["interconnect"]}
+    assert all(0 <= r["memory"]["floor_bits"] <= r["memory"]["bits"] for r in rows.values())
+    kinds = {r["op"] for r in rows.values()}
+    assert {"LongShortShift", "DynamicSign", "BinaryMVAU", "FIFO"} <= kinds
+    for r in rows.values():
+        op = r["op"]
+        if op == "LongShortShift":  # a frame needed, a second one to stream on
+            assert r["memory"]["floor_bits"] * 2 == r["memory"]["bits"] > 0
+        if op == "DynamicSign":
+            assert 0 < r["memory"]["floor_bits"] < r["memory"]["bits"]
+        if op == "BinaryMVAU":  # its weights at least
+            node = next(n for n in folded.graph.node if n.name == r["name"])
+            weights = folded.get_initializer(node.input[1]).size
+            assert r["memory"]["floor_bits"] >= weights if not getCustomOp(node).is_const() else True
+        if op == "FIFO":
+            depth, width = r["folding"]["depth"], r["folding"]["width"]
+            assert r["memory"]["bits"] == depth * width
+            words = r["memory"]["floor_bits"] // width
+            assert depth == (words + FIFO_SLACK if words else MIN_FIFO_DEPTH)  # the depth is that floor + slack
+    assert any(r["op"] == "FIFO" and r["memory"]["floor_bits"] > 0 for r in rows.values())  # skip paths wait

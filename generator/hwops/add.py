@@ -95,6 +95,12 @@ class ResidualAdd(_AddOp):
             out[k] += skip[k]
         return out
 
+    def memory_bits(self) -> dict[str, int]:
+        # the skip FIFO inside the unit only decouples the handshakes: nothing forces its words
+        out = super().memory_bits()
+        return {**out, "bits": out["bits"] + self.get_nodeattr("PE") * self.get_nodeattr("in_bits")
+                * self.get_nodeattr("skip_depth")}
+
     # ---- RTL and HLS emitters (bnf_residual_add.v / bnf_add.h) -------------------------
     def rtl(self, *params: np.ndarray) -> RTLInstance:
         param_codes(params, 0, self.layer_name())

@@ -251,8 +251,31 @@ class HWOp(CustomOp):
         return r
 
     def memory(self, width: int, depth: int, read: str = "sync") -> dict[str, int]:
-        """This op's memory of width x depth, placed as its ram_style says."""
+        """This op's memory of width x depth, placed as its ram_style says. Every memory the
+        cost model counts goes through here, so memory_bits() sees the same memories."""
+        if self._memory_log is not None:
+            self._memory_log.append(width * depth)
         return memory_cost(width, depth, read, self.get_nodeattr("ram_style"))
+
+    _memory_log: list[int] | None = None
+
+    def memory_bits(self) -> dict[str, int]:
+        """{"bits": the bits of the memories this op's cost model counts, "floor_bits": the
+        least its function needs}, for the report's memory column."""
+        self._memory_log = []
+        try:
+            self.resources()
+            bits = sum(self._memory_log)
+        finally:
+            self._memory_log = None
+        return {"bits": bits, "floor_bits": self.memory_floor_bits(bits)}
+
+    def memory_floor_bits(self, bits: int) -> int:
+        """The least memory the op's function needs, given the `bits` its memories hold. By
+        default the memories hold what the op cannot do without (weights, thresholds,
+        parameters, the input words an MVAU reuses across output folds, a window's lines);
+        ops that buffer more than their function needs, to keep the stream going, say so."""
+        return bits
 
     def saturate(self, y: np.ndarray) -> np.ndarray:
         dt = DataType[self.get_nodeattr("out_dtype")]

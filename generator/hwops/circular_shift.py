@@ -42,6 +42,12 @@ class LongShortShift(HWOp):
         _, h, w, c = self.out_shape()
         return 2 * h * w * c
 
+    def memory_floor_bits(self, bits: int) -> int:
+        # a shifted word can need the frame's last pixel: one frame in, the double buffer's
+        # second frame only lets the next frame arrive while this one leaves
+        _, h, w, c = self.out_shape()
+        return h * w * c
+
     def cycles(self) -> int:
         return self.pixels() * self.channels() // self.get_nodeattr("PE")
 

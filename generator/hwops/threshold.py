@@ -122,6 +122,12 @@ class DynamicSign(ElementwiseOp):
                 out[k] += mem[k]
         return out
 
+    def memory_floor_bits(self, bits: int) -> int:
+        # v is known only after the whole frame: one frame of x and one v must be held; the
+        # second frame and v bank let the next frame stream in meanwhile
+        return bits - self.frame_words() * self.get_nodeattr("PE") * self.get_nodeattr("in_bits") \
+            - self.channels() * self.v_bits()
+
     # ---- RTL and HLS emitters (bnf_dynamic_sign.v / .h) ------------------------------
     def _threshold_words(self, params: tuple) -> list[int]:
         (t,) = param_codes(params, 1, self.layer_name())

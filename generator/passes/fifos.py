@@ -61,22 +61,34 @@ def latency(model: ModelWrapper) -> int:
     return int(math.ceil(ready[out] + getCustomOp(last).cycles()))
 
 
+def waiting_words(model: ModelWrapper) -> dict[tuple[str, str], int]:
+    """{(consumer, its input port): words that stream must hold while the consumer waits for
+    a later one}: 0 where nothing waits. The least a FIFO there can hold (the report's floor)."""
+    view = read_only(model)
+    ready = schedule(view)
+    t_frame = period(view)
+    out = {}
+    for node in view.graph.node:
+        op = getCustomOp(node)
+        streams = stream_inputs(view, node)
+        last = max(ready[t] for t in streams)
+        for port, t in zip(op.in_ports(), streams):
+            wait = last - ready[t]
+            out[(node.name, port.name)] = math.ceil(wait * port.frame_words(tensor_shape(view, t)) / t_frame) \
+                if wait > 0 else 0
+    return out
+
+
 class SizeFIFOs(Transformation):
     """Stores the depth of the FIFO in front of every stream input as the consumer's
-    `in_fifo_depths` (visible in the saved graph; the emitters and the estimate read it)."""
+    `in_fifo_depths` (visible in the saved graph; the emitters and the estimate read it):
+    the words it must hold (waiting_words) and FIFO_SLACK, or MIN_FIFO_DEPTH where nothing waits."""
 
     def apply(self, model: ModelWrapper) -> tuple[ModelWrapper, bool]:
         view = read_only(model)  # only node attributes change below
-        ready = schedule(view)
-        t_frame = period(view)
+        waiting = waiting_words(view)
         for node in view.graph.node:
             op = getCustomOp(node)
-            streams = stream_inputs(view, node)
-            last = max(ready[t] for t in streams)
-            depths = []
-            for port, t in zip(op.in_ports(), streams):
-                wait = last - ready[t]
-                words = port.frame_words(tensor_shape(view, t))
-                depths.append(math.ceil(wait * words / t_frame) + FIFO_SLACK if wait > 0 else MIN_FIFO_DEPTH)
-            op.set_nodeattr("in_fifo_depths", depths)
+            words = [waiting[(node.name, port.name)] for port in op.in_ports()]
+            op.set_nodeattr("in_fifo_depths", [w + FIFO_SLACK if w else MIN_FIFO_DEPTH for w in words])
         return model, False

@@ -29,7 +29,8 @@ def initial_report(src, top: str, device: Device, clock_mhz: float, estimate: di
     layers = []
     for row in estimate["layers"]:
         layers.append({"name": row["name"], "op": row["op"], "folding": row["folding"], "estimate": row["estimate"],
-                       "memory": None, "finn_estimate": finn.get(row["name"]), "synth": None, "hls_cycles": None,
+                       "memory": row.get("memory"), "finn_estimate": finn.get(row["name"]), "synth": None,
+                       "hls_cycles": None,
                        "sim": None})
     totals = estimate["totals"]["estimate"]
     cpf = estimate["throughput"]["cycles_per_frame_estimate"]
@@ -41,8 +42,8 @@ def initial_report(src, top: str, device: Device, clock_mhz: float, estimate: di
         "verification": {**verification, "csim_mismatches": None, "rtl_mismatches": None, "rtl_simulator": None,
                          "rtl_images": None},
         "layers": layers,
-        "interconnect": [{"name": r["name"], "op": r["op"], "folding": r["folding"], "estimate": r["estimate"]}
-                         for r in estimate["interconnect"]],
+        "interconnect": [{"name": r["name"], "op": r["op"], "folding": r["folding"], "estimate": r["estimate"],
+                          "memory": r.get("memory")} for r in estimate["interconnect"]],
         "totals": {"estimate": totals, "synth": None, "hls_report": None},
         "device": {"part": device.part, "capacity": device.capacity(),
                    "utilisation": {k: round(v, 4) for k, v in util.items()}, "fits": device.fits(totals)},
