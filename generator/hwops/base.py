@@ -332,8 +332,9 @@ class ElementwiseOp(HWOp):
     def lane_cost(self) -> dict[str, float]:
         """Resources of one PE lane."""
 
-    # flip-flops outside the lanes (an output valid, say)
+    # flip-flops and LUTs outside the lanes (an output valid and its handshake, say)
     control_ff = 0
+    control_lut = 0
 
     def param_bits(self) -> int:
         """Bits of per-channel parameters each lane stores."""
@@ -348,4 +349,5 @@ class ElementwiseOp(HWOp):
         for k, v in self.memory(self.param_bits() * pe, self.channels() // pe).items():
             out[k] += v
         out["ff"] += self.control_ff
+        out["lut"] += self.control_lut
         return out

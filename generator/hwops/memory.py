@@ -91,11 +91,22 @@ def memory_cost(width: int, depth: int, read: str = "sync", style: str = "auto")
 def fifo_cost(width: int, depth: int, style: str = "auto") -> dict[str, int]:
     """bnf_fifo of `depth` words: its storage (read synchronously; in LUTRAM as lutram_lut
     counts it), the output register (inside the block RAM when there is one), read and write
-    pointers and the fill count. Yosys synth_xilinx xc7: 16 x 32 29 LUT / 33 FF (this model
-    29 / 33), 64 x 1024 23 LUT / 32 FF / 4 BRAM18 (32 / 32 / 4); inside ResidualAdd, 64 x 64,
-    the whole unit 244 LUT (240)."""
+    pointers (address_bits each) and the fill count (clog2(depth + 1)).
+
+    Control LUTs fitted to Yosys synth_xilinx xc7 (-flatten), 21 FIFO shapes of the tiny zoo
+    models: LUTRAM 2 deep (8 to 288 bits) 9 LUT beside the LUTRAM at every width (this model
+    9), 16 x 32 29 LUT / 33 FF (29 / 33); block RAM with a depth that is not a power of two
+    (70 to 361 deep, 16 to 512 bits) 29-47 LUT, mean 34 (the pointers' wrap compares; this
+    model 2 * address bits + 18: 32-36); a power of two wraps for free: 64 x 1024 23 LUT /
+    32 FF / 4 BRAM18 (23 / 32 / 4). Flip-flops are exact: the pointers, the count, the
+    output valid, and the output register when it is not the block RAM's."""
     aw = address_bits(depth)
+    cw = clog2(depth + 1)
     mem = memory_cost(width, depth, "sync", style)
     in_luts = mem["bram18"] == 0 and mem["uram"] == 0
-    return {"lut": (lutram_lut(width, depth) if in_luts else 0) + 3 * aw + 2,
-            "ff": (width if in_luts else 0) + 3 * aw + 2, "bram18": mem["bram18"], "uram": mem["uram"], "dsp": 0}
+    if in_luts:
+        control = 2 * aw + 7
+    else:
+        control = aw + 13 if depth == 1 << aw else 2 * aw + 18
+    return {"lut": (lutram_lut(width, depth) if in_luts else 0) + control,
+            "ff": (width if in_luts else 0) + 2 * aw + cw + 1, "bram18": mem["bram18"], "uram": mem["uram"], "dsp": 0}
