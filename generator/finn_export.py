@@ -9,7 +9,9 @@ bnnforge nodes: FINN has nothing for them, which is the point of bnnforge.
 
 The FINN graph is for FINN's estimates (`exp_cycles_per_layer`, `res_estimation`), not for
 execution: FINN's XNOR MVAU outputs the popcount and pads binary maps with a value, where
-bnnforge's semantics need the signed dot with zero-padding correction.
+bnnforge's semantics need the signed dot with zero-padding correction. (DIR/finn's graph,
+which FINN executes bit-exactly, is generator/finn_hw's: every layer bnnforge's own op as a
+FINN HW layer. This one is the comparison with FINN's cost model of its own layers.)
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 from qonnx.util.basic import get_by_name
 
+from bnnforge.generator.finn_hw import FINN_DOMAIN  # FINN's HW-layer domain (also where ours register)
 from bnnforge.generator.hwops.base import bits_for
 from bnnforge.generator.passes.linear_qonnx import IndexedModel, linear_qonnx
 
-FINN_DOMAIN = "finn.custom_op.fpgadataflow"
 DEFAULT_PART = "xc7z020clg400-1"
 LAYER_ATTR = "bnnforge_layer"  # which bnnforge layer a FINN node stands for
 

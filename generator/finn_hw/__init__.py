@@ -25,7 +25,7 @@ imports it lazily, when FINN is importable; see `register`).
 from __future__ import annotations
 
 FINN_PREFIX = "Bnf"  # op type of bnnforge op X in FINN's domains: BnfX, BnfX_hls, BnfX_rtl
-FINN_DOMAIN = "finn.custom_op.fpgadataflow"
+FINN_DOMAIN = "finn.custom_op.fpgadataflow"  # FINN's HW-layer domain (.hls / .rtl: its backends)
 
 
 def finn_op_type(op_type: str) -> str:

@@ -23,11 +23,11 @@ from pathlib import Path
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
+from bnnforge.generator.finn_export import DEFAULT_PART
 from bnnforge.generator.finn_hw import cppsim, register
 from bnnforge.generator.passes.linear_qonnx import linear_qonnx
 from bnnforge.quant.errors import BnnforgeError
 
-DEFAULT_PART = "xc7z020clg400-1"
 # FINN's build_dataflow steps that need no Xilinx tool, in FINN's order; the graph is
 # already folded and made of HW layers, so the flow starts at specialization
 ESTIMATE_STEPS = ["step_specialize_layers", "step_apply_folding_config", "step_generate_estimate_reports"]

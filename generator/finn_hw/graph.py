@@ -21,6 +21,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 from qonnx.util.basic import get_by_name
 
+from bnnforge.generator.finn_export import LAYER_ATTR
 from bnnforge.generator.finn_hw import FINN_DOMAIN, finn_op_type, register
 from bnnforge.generator.finn_hw.layer import IN_DTYPES, IN_SHAPES, encode_shapes
 from bnnforge.generator.hwops import DOMAIN
@@ -28,7 +29,6 @@ from bnnforge.generator.passes.streams import stream_inputs
 from bnnforge.generator.passes.width_converters import prepare_interconnect
 from bnnforge.quant.errors import BnnforgeError
 
-LAYER_ATTR = "bnnforge_layer"  # the bnnforge layer a FINN node stands for (finn_export uses the same)
 
 
 def _set(node, name: str, value) -> None:  # noqa: ANN001
