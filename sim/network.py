@@ -22,7 +22,7 @@ from bnnforge.generator.console import quiet, say, terminal
 from bnnforge.generator.emit.rtl_project import TB_MODULE
 from bnnforge.quant.errors import BnnforgeError
 from bnnforge.sim.project_csim import cache_root
-from bnnforge.sim.runner import SIMULATORS, cocotb_env, find_tools, verilator_make_flags
+from bnnforge.sim.runner import SIMULATORS, cocotb_env, find_tools, ports_only_public, verilator_make_flags
 
 # images `bnnforge sim` runs unless told (RTL simulation is slow; C-simulation runs them all)
 DEFAULT_IMAGES = 32
@@ -104,6 +104,8 @@ def simulate_network(build_dir: Path, top: str, tb_meta: dict, simulator: str = 
         verilator_make_flags()
     runner = get_runner(simulator)
     build_args = ["--x-assign", "unique", "-Wno-UNOPTFLAT", "-Wno-fatal"] if simulator == "verilator" else []
+    if simulator == "verilator":
+        ports_only_public(runner)
     with tempfile.TemporaryDirectory() as tmp:
         result_file, progress_file = Path(tmp) / "result.json", Path(tmp) / "progress.txt"
         progress_file.touch()

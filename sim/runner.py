@@ -29,6 +29,26 @@ def cocotb_env(test_module: str) -> dict[str, str]:
 VERILATOR_OPT = os.environ.get("BNNFORGE_VERILATOR_OPT", "-O0")
 
 
+def ports_only_public(runner) -> None:  # noqa: ANN001
+    """Make cocotb's Verilator runner give VPI access to the top's own signals only.
+
+    cocotb's runner passes --public-flat-rw, which puts every signal of the design in
+    Verilator's symbol table; for a whole network that table is most of the C++ (a 32x32
+    BCDNet-A: a 16 MB header included by each of ~500 files). A network test bench only
+    drives and reads the top's ports, and --public-depth 1 keeps exactly those."""
+    build = runner._build_command  # cocotb 2.1's runner (pinned in requirements.lock)
+
+    def command() -> list[list[str]]:
+        cmds = build()
+        if "--public-flat-rw" not in cmds[0]:
+            raise BnnforgeError("cocotb's Verilator runner changed: no --public-flat-rw to replace")
+        i = cmds[0].index("--public-flat-rw")
+        cmds[0][i:i + 1] = ["--public-depth", "1"]
+        return cmds
+
+    runner._build_command = command
+
+
 def rtl_sources(*names: str) -> list[Path]:
     from importlib import resources
 
