@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bnnforge.generator.hwops.base import ElementwiseOp, HLSArray, HLSInstance, MemoryFile, RTLInstance, param_codes
+from bnnforge.generator.hwops.memory import rom_lut
 from bnnforge.quant.errors import BnnforgeError
 from bnnforge.quant.fixed_point import np_round_shift
 
@@ -49,13 +50,19 @@ class _SlopeUnit(ElementwiseOp):
         return self.get_nodeattr("in_bits")
 
     def lane_cost(self) -> dict[str, float]:
-        # one multiplier per lane, a DSP: a binary network leaves its DSPs idle, and Yosys
-        # made 230-260 LUTs of the same 17 x 8 product as shift-and-add. In LUTs the rounding
-        # of the product, the saturation and the output; the product register is the DSP's.
-        # Calibrated with Yosys synth_xilinx (16-bit codes, 8-bit slopes): FPReLU 120 LUT/lane
-        # vs 116 measured, RPReLU 165 vs 162.
+        # One multiplier per lane, a DSP: a binary network leaves its DSPs idle, and Yosys
+        # made 230-260 LUTs of the same 17 x 8 product as shift-and-add. In LUTs about one a
+        # bit of the product's rounding, of the output's select / bias add and saturation, and
+        # of the operand (RPReLU's x - b1; FPReLU's slope select); the parameter table is
+        # ElementwiseOp's (rom_lut). Yosys synth_xilinx -flatten, 16-bit codes, 8-bit slopes,
+        # LUT a lane (this model): RPReLU CF 1 58 (58), CF 4 68 (68), CF 8 90-96 (94), CF 32
+        # 99 (98); FPReLU CF 48 65 (64). Registers: the output word and what rides along to
+        # the second stage (t for RPReLU), plus b2 and the product outside the DSP once the
+        # parameters vary (RPReLU 33 / 40 / 67 / 71 a lane at CF 1 / 4 / 8 / 32).
+        cf = self.channels() // self.get_nodeattr("PE")
         pw, ow = self._mul_width() + self.get_nodeattr("slope_bits"), self.out_bits()
-        return {"dsp": 1, "lut": 2 * pw + 4 * ow, "ff": pw // 2 + ow}
+        varying = 0 if cf == 1 else 0.25 if cf <= 4 else 1
+        return {"dsp": 1, "lut": pw + ow, "ff": ow + varying * pw}
 
     def param_bits(self) -> int:
         return self.lane_bits()
@@ -119,9 +126,10 @@ class RPReLU(_SlopeUnit):
     def lane_cost(self) -> dict[str, float]:
         out = super().lane_cost()
         tw = self._mul_width()
-        # the subtraction x - b1, the select and the bias add; t and b2 ride along a stage
-        out["lut"] += 3 * tw
-        out["ff"] += tw + self.bias_bits()
+        cf = self.channels() // self.get_nodeattr("PE")
+        # the subtraction x - b1; t rides along a stage, and b2 with it once it varies
+        out["lut"] += tw
+        out["ff"] += tw + (self.bias_bits() if cf > 4 else 0)
         return out
 
 
@@ -137,3 +145,9 @@ class FPReLU(_SlopeUnit):
         out = super().lane_cost()
         out["lut"] += self.get_nodeattr("slope_bits")  # the slope select
         return out
+
+    def param_rom_lut(self, bits: int, depth: int) -> int:
+        # the slope select reads the table: up to 32 words (5 address bits and the sign in a
+        # LUT6) it is the select's own LUTs. Yosys: 49 LUT a lane at CF 8 (this model 48),
+        # 65 at CF 48 (64)
+        return 0 if depth <= 32 else rom_lut(bits, depth)

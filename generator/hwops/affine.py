@@ -147,16 +147,25 @@ class FixedAffine(ElementwiseOp):
         return 3  # products | aligned sum | rounded, saturated output
 
     def lane_cost(self) -> dict[str, float]:
-        k, ow = self.get_nodeattr("branches"), self.out_bits()
-        aw, lw, rw = self.acc_width(), self.lshift_width(), self.rshift_width()
-        # one DSP per branch (the branch sum goes into their post-adders/cascade); in LUTs the
-        # left shifter (lw mux levels), the bias add, the rounding shifter (two levels per
-        # LUT6), its remainder compare and increment, and the saturation. Calibrated with
-        # Yosys synth_xilinx: 194 LUT/lane (3 branches, 10-bit dots, aw 25) vs 192 measured,
-        # 234 (1 branch, 18-bit, aw 31) vs 227. Registers: shifts and bias, the aligned sum,
-        # the output word; the products stay in the DSPs' registers.
-        lut = aw * (3 + lw + rw / 2) + 2 * ow
-        ff = 2 * aw + lw + 2 * rw + ow
+        # One DSP per branch; Yosys puts the branch sum into their post-adders. What stays in
+        # LUTs depends on how many channels a lane serves (CF = C/PE): with one, the shifts
+        # and the bias are constants and the rounding folds to a few LUTs a bit; with more,
+        # the bias add and the rounding shifter take their amounts from the parameter table
+        # (counted by ElementwiseOp, rom_lut), and cost grows with the number of distinct
+        # shift amounts a lane sees, which the exponents decide and this model cannot see:
+        # it assumes the 3-4 exponents per layer of the zoo's batch norms.
+        # Yosys synth_xilinx -flatten, LUT a lane (this model), acc = the aligned sum's bits:
+        # CF 1: acc 19 14.5 (14), acc 31 23-25 (23); CF 4: acc 19 98 (78), acc 31 152 (124),
+        # acc 20 PE 8 62 (82), 3 branches acc 22 72-76 (95); CF 8: acc 19 138 (138), acc 31
+        # 216-219 (215); CF 16-32: acc 19 143 (142), acc 20 149 (148), 3 branches 143 (185).
+        # Registers: the output word and the aligned sum; with CF > 1 also the shifts, and
+        # from CF 8 on the bias and the products outside the DSPs (35 / 45 / 85 / 91 a lane
+        # measured at CF 1 / 4 / 8 / 16, acc 19).
+        k, ow, aw = self.get_nodeattr("branches"), self.out_bits(), self.acc_width()
+        cf = self.channels() // self.get_nodeattr("PE")
+        pw = self.get_nodeattr("in_bits") + self.get_nodeattr("gain_bits")
+        lut = aw * (0.75 if cf == 1 else 2.5 if cf == 2 else 3.6 if cf <= 4 else 5.5)
+        ff = ow + aw + (0 if cf == 1 else 10 if cf <= 4 else aw + pw)
         return {"dsp": k, "lut": lut, "ff": ff}
 
     def param_bits(self) -> int:

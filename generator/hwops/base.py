@@ -31,7 +31,7 @@ from qonnx.core.datatype import DataType
 from qonnx.custom_op.base import CustomOp
 
 from bnnforge.generator.hwops import DOMAIN
-from bnnforge.generator.hwops.memory import RAM_STYLES, memory_cost
+from bnnforge.generator.hwops.memory import RAM_STYLES, memory_cost, rom_lut
 from bnnforge.generator.hwops.ports import Port, in_port, out_port, pack_words
 from bnnforge.quant.errors import BnnforgeError
 
@@ -340,13 +340,22 @@ class ElementwiseOp(HWOp):
         """Bits of per-channel parameters each lane stores."""
         return 0
 
+    def param_rom_lut(self, bits: int, depth: int) -> int:
+        """LUTs of the per-channel parameter table (`bits` a word, one word per channel fold)
+        beyond what lane_cost() counts."""
+        return rom_lut(bits, depth)
+
     def resources(self) -> dict[str, float]:
         """PE lanes, their per-channel parameter memory, and the control flip-flops."""
         pe = self.get_nodeattr("PE")
         out = dict.fromkeys(RESOURCE_KEYS, 0)
         for k, v in self.lane_cost().items():
             out[k] += v * pe
-        for k, v in self.memory(self.param_bits() * pe, self.channels() // pe).items():
+        bits, depth = self.param_bits() * pe, self.channels() // pe
+        mem = self.memory(bits, depth)
+        if not mem["bram18"] and not mem["uram"]:  # in LUTs: a constant table, merged into the lanes
+            mem = {**mem, "lut": self.param_rom_lut(bits, depth)}
+        for k, v in mem.items():
             out[k] += v
         out["ff"] += self.control_ff
         out["lut"] += self.control_lut

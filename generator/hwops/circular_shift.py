@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from bnnforge.generator.hwops.base import HLSInstance, HWOp, RTLInstance, divisors, param_codes
+from bnnforge.generator.hwops.memory import clog2, lutram_lut
 from bnnforge.generator.hwops.ports import Port, in_port, out_port
 
 
@@ -73,7 +76,16 @@ class LongShortShift(HWOp):
                            {**self._parameters(), "TW": self.in_ports()[0].tdata_bits})
 
     def resources(self) -> dict[str, int]:
+        # The two frame banks (in LUTRAM as lutram_lut counts it, or block RAM), their read
+        # mux over 64-word LUTRAM banks, and the address logic: write and read addresses,
+        # row, column, channel-group counters and the shifted-row arithmetic, about 6 LUT and
+        # 2 FF per address bit. Yosys synth_xilinx -flatten, LUT / FF (this model): 4x4x32
+        # PE 8 70 / 21 (70 / 21), PE 1 132 / 30 (128 / 27); 8x8x16 PE 4 117 / 25 (126 / 25);
+        # 7x7x32 PE 8 199 / 25 (152 / 25; odd sizes make the wrap arithmetic dearer).
         pe = self.get_nodeattr("PE")
-        mem = self.memory(pe, self.buffer_bits() // pe)
-        return {"lut": 80 + 4 * pe + mem["lut"], "ff": 80 + 2 * pe, "bram18": mem["bram18"], "uram": mem["uram"],
-                "dsp": 0}
+        depth = self.buffer_bits() // pe
+        mem = self.memory(pe, depth)
+        ab = clog2(depth)
+        lut = 6 * ab + math.ceil(pe * math.ceil(depth / 64) / 4)
+        lut += lutram_lut(pe, depth) if not mem["bram18"] and not mem["uram"] else 0
+        return {"lut": lut, "ff": 2 * ab + 7, "bram18": mem["bram18"], "uram": mem["uram"], "dsp": 0}

@@ -114,9 +114,16 @@ class IntMVAU(_MVAU):
         po2 = self.get_nodeattr("po2_weights")
         dsp = pe * simd if ib * wb > 16 and not po2 else 0
         product = ib * max(1, wb.bit_length()) if po2 else ib * wb
-        lut = (0 if dsp else pe * simd * product) + pe * (simd - 1) * acc + pe * acc + mem["lut"]
-        # the input vector kept for the output folds (LUTRAM, SF words)
-        lut += self.memory(simd * ib, sf)["lut"] if nf > 1 else 0
+        if dsp and sf == 1:
+            # one input word per output: the accumulator only restarts, and Yosys chains the
+            # products' adder tree through the DSPs' post-adders. Yosys synth_xilinx -flatten,
+            # MW 9 (a 3x3x1 window), PE 2 / 3 with 8 output folds: 314 / 400 LUT (this model
+            # 309 / 401); the input word is a register
+            lut = mem["lut"] + pe * acc + 125
+        else:
+            lut = (0 if dsp else pe * simd * product) + pe * (simd - 1) * acc + pe * acc + mem["lut"]
+            # the input vector kept for the output folds (LUTRAM, SF words)
+            lut += self.memory(simd * ib, sf)["lut"] if nf > 1 else 0
         # input, accumulator and output registers, fold counters and pipeline flags; the
         # weight register is the block RAM's own output register when there is one
         ff = simd * ib + pe * acc + pe * ow + 2 * address_bits(nf * sf) + 8

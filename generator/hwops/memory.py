@@ -54,15 +54,31 @@ def uram288(width: int, depth: int) -> int:
 
 def lutram_lut(width: int, depth: int) -> int:
     """LUTs of a LUTRAM with one write and one read port, as synth_xilinx maps it: 32 deep
-    6 bits per RAM32M (4 LUTs), 64 deep 3 bits per RAM64M, deeper ~1 LUT per bit per 64
-    words."""
+    6 bits per RAM32M (4 LUTs), 64 deep 3 bits per RAM64M, deeper a RAM64M per 3 bits per 64
+    words (Yosys: 8 x 128 24 LUTRAM LUTs, 1 x 1024 64; the read mux over the 64-word banks is
+    the caller's logic)."""
     if not width or not depth:
         return 0
     if depth <= 32:
         return 4 * math.ceil(width / 6)
-    if depth <= 64:
-        return 4 * math.ceil(width / 3)
-    return width * math.ceil(depth / 64)
+    return 4 * math.ceil(width / 3) * math.ceil(depth / 64)
+
+
+def rom_lut(bits: int, depth: int) -> int:
+    """LUTs of a constant table of `depth` words that feeds logic (per-channel parameters read
+    by a channel-fold counter), once synthesis flattens the design and sees its contents. One
+    word is constants that fold into the logic; up to 4 words, the two address bits fit into
+    the LUTs the bits feed, so most of the table merges away; deeper, about a LUT per bit per
+    64 words. Fitted to Yosys synth_xilinx -flatten on RPReLU (40 parameter bits a lane:
+    11 LUT a lane at 4 words, 36 at 8, 42 at 32); FixedAffine and Thresholding state their
+    own figures with it."""
+    if depth <= 1 or bits <= 0:
+        return 0
+    if depth <= 4:
+        return math.ceil(0.25 * bits)
+    if depth <= 8:
+        return math.ceil(0.9 * bits)
+    return bits * math.ceil(depth / 64)
 
 
 def memory_cost(width: int, depth: int, read: str = "sync", style: str = "auto") -> dict[str, int]:

@@ -92,7 +92,11 @@ class AvgPool(ElementwiseOp):
         # registers, the rounded division
         ff = aw + ob
         if d & (d - 1) == 0:
-            return {"lut": aw + round_lane_lut(aw, aw - ib, ob), "ff": ff, "dsp": 0}
+            # a power-of-two window: the division is a constant rounding shift, and Yosys
+            # merges half of its LUTs into the accumulator's (synth_xilinx -flatten, LUT a
+            # lane with the buffer and counters spread: global 8x8 PE 16 26 (this model 27),
+            # PE 2 56 (56); 2x2 on 8x8 PE 4 35 (40), PE 6 34 (38))
+            return {"lut": aw + round_lane_lut(aw, aw - ib, ob) // 2, "ff": ff, "dsp": 0}
         # reciprocal divider: the product n * M (AW x (AW + 2) bits) in DSP48 slices (unsigned
         # 17 x 24 each; the offset add goes into the pre-adder), compares on its low bits, the
         # rounding increment, the saturation when the output is narrower
@@ -107,8 +111,14 @@ class AvgPool(ElementwiseOp):
         kh, kw = self.window()
         cf = self.channels() // pe
         aw = self.get_nodeattr("in_bits") + clog2(kh * kw)
-        # partial window sums of one output row, read-modify-write: asynchronous read, LUTRAM
-        out["lut"] += self.memory(pe * aw, w // kw * cf, "async")["lut"]
+        # partial window sums of one output row, read-modify-write: asynchronous read, LUTRAM;
+        # one word (a global pool with every channel in parallel) is a register
+        words = w // kw * cf
+        mem = self.memory(pe * aw, words, "async")
+        if words == 1:
+            out["ff"] += pe * aw
+        else:
+            out["lut"] += mem["lut"]
         # counters: channel fold, x, y, window position, buffer row address; two valid bits
         cnt = sum(address_bits(v) for v in (cf, w, h, kw, kh, w // kw * cf))
         out["lut"] += math.ceil(1.2 * cnt) + 4

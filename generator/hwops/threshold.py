@@ -6,6 +6,7 @@ import numpy as np
 
 from bnnforge.generator.hwops.base import (ElementwiseOp, HLSArray, HLSInstance, MemoryFile, RTLInstance, bits_for,
                                            param_codes)
+from bnnforge.generator.hwops.memory import clog2
 from bnnforge.generator.hwops.ports import Port, in_port, out_port, pack_words
 
 
@@ -19,7 +20,17 @@ class Thresholding(ElementwiseOp):
         return (x >= t).astype(np.int64)
 
     def lane_cost(self) -> dict[str, float]:
-        return {"lut": self.get_nodeattr("in_bits") // 2 + 1, "ff": 1}
+        # the compare; the threshold table is ElementwiseOp's (rom_lut). Flip-flops: the output
+        # bit, and about half the threshold's bits once it varies (Yosys registers the table
+        # read with the channel counter): synth_xilinx -flatten, 16-bit codes, LUT / FF (this
+        # model): PE 1, 32 channels 30 / 15 (25 / 15); PE 2, 16 channels 46 / 22 (47 / 22);
+        # PE 3, 24 channels 62 / 31 (70 / 31)
+        varying = self.channels() > self.get_nodeattr("PE")
+        return {"lut": self.get_nodeattr("in_bits") // 2 + 1, "ff": 1 + (self.get_nodeattr("in_bits") // 2 if varying else 0)}
+
+    @property
+    def control_ff(self) -> int:  # output valid, channel-fold counter
+        return 1 + clog2(self.channels() // self.get_nodeattr("PE"))
 
     def param_bits(self) -> int:
         return self.get_nodeattr("in_bits")

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from bnnforge.generator.hwops.base import HLSInstance, HWOp, RTLInstance, param_codes
+from bnnforge.generator.hwops.memory import clog2
 from bnnforge.generator.hwops.ports import Port, in_port, out_port
 
 
@@ -42,11 +43,40 @@ class WidthConverter(HWOp):
         # the first output word needs ceil(out / in) input words, then one register stage
         return math.ceil(self.get_nodeattr("out_elems") / self.get_nodeattr("in_elems"))
 
+    def sources_per_element(self) -> float:
+        """How many input elements can land on one buffer element, on average (bnf_dwc.v
+        places an input word at the fill level `kept`, which only takes multiples of
+        gcd(IN_E, OUT_E) up to IN_E + OUT_E - IN_E when a word may enter)."""
+        ie, oe = self.get_nodeattr("in_elems"), self.get_nodeattr("out_elems")
+        g, cap = math.gcd(ie, oe), ie + oe
+        levels = range(0, oe + 1, g)  # kept <= cap - ie = oe
+        return sum(1 for e in range(cap) for k in levels if 0 <= e - k < ie) / cap
+
     def resources(self) -> dict[str, int]:
-        bits = (self.get_nodeattr("in_elems") + self.get_nodeattr("out_elems")) * self.get_nodeattr("elem_bits")
-        # buffer register, and a barrel shifter placing each input word (log2 levels of muxes)
-        levels = max(1, math.ceil(math.log2(self.get_nodeattr("out_elems") + 1)))
-        return {"lut": bits * levels // 2 + 10, "ff": bits + 8, "bram18": 0, "dsp": 0}
+        # Per buffer bit: the pop shift and the placement of the input word, a mux over the
+        # input elements that can land there (sources_per_element). Yosys builds the
+        # placement as a shifter by kept * EB: for single bits about one LUT a source, for
+        # power-of-two elements about half (their shift amounts skip the low bits), for
+        # other element widths more, growing with the shift amount's bits (kept * EB is a
+        # multiplication). Fitted to Yosys synth_xilinx -flatten on the 32 converter shapes
+        # of the tiny zoo models, LUT (this model), e.g.: 1-bit 1->8 19 (18), 1->16 33 (34),
+        # 3->8 33 (38), 8->1 33 (25), 8->16 36 (48), 12->24 92 (72), 48->24 176 (168); 8-bit
+        # 1->8 114 (112), 12->3 331 (226); 16-bit 2->1 71 (84), 4->1 169 (151), 16->1 688
+        # (554), 16->4 649 (602); 7-bit 2->1 66 (63); 9-bit 24->2 1630 (1401), 4->2 116
+        # (184); 10-bit 4->1 147 (219). Flip-flops exact: the buffer and its fill count,
+        # whose low bits stay 0 when the gcd of the word sizes is even.
+        eb, ie, oe = self.get_nodeattr("elem_bits"), self.get_nodeattr("in_elems"), self.get_nodeattr("out_elems")
+        cap = ie + oe
+        if eb & (eb - 1) == 0:
+            per_source = 1 if eb == 1 else 0.55
+        else:
+            # kept * EB is a product whose bits Yosys cannot bound: a shifter stage per bit of
+            # the largest product its width allows
+            per_source = 0.3 * clog2(((1 << clog2(cap + 1)) - 1) * eb + 1)
+        lut = cap * eb * (1 + per_source * self.sources_per_element())
+        g = math.gcd(ie, oe)
+        ff = cap * eb + clog2(cap + 1) - ((g & -g).bit_length() - 1)
+        return {"lut": math.ceil(lut), "ff": ff, "bram18": 0, "dsp": 0}
 
     # ---- RTL and HLS emitters (bnf_dwc.v / .h) --------------------------------------
     def _parameters(self) -> dict[str, int]:
