@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bnnforge.generator.hwops.base import ElementwiseOp, HLSArray, HLSInstance, MemoryFile, RTLInstance, param_codes
-from bnnforge.generator.hwops.memory import clog2
+from bnnforge.generator.hwops.memory import clog2, rom_lut
 from bnnforge.quant.errors import BnnforgeError
 from bnnforge.quant.fixed_point import np_round_shift
 
@@ -156,8 +156,9 @@ class FixedAffine(ElementwiseOp):
         # it assumes the 3-4 exponents per layer of the zoo's batch norms.
         # Yosys synth_xilinx -flatten, LUT a lane (this model), acc = the aligned sum's bits:
         # CF 1: acc 19 14.5 (14), acc 31 23-25 (23); CF 4: acc 19 98 (78), acc 31 152 (124),
-        # acc 20 PE 8 62 (82), 3 branches acc 22 72-76 (95); CF 8: acc 19 138 (138), acc 31
-        # 216-219 (215); CF 16-32: acc 19 143 (142), acc 20 149 (148), 3 branches 143 (185).
+        # acc 20 PE 8 62 (82), 3 branches acc 22 72-76 (65); CF 8: acc 19 138 (138), acc 31
+        # 216-219 (215), 3 branches acc 22 111 (121); CF 16-32: acc 19 143 (142), acc 20 149
+        # (148), 3 branches acc 22 143 (125).
         # Registers: the output word and the aligned sum; with CF > 1 also the shifts, and
         # from CF 8 on the bias and the products outside the DSPs (35 / 45 / 85 / 91 a lane
         # measured at CF 1 / 4 / 8 / 16, acc 19).
@@ -165,11 +166,19 @@ class FixedAffine(ElementwiseOp):
         cf = self.channels() // self.get_nodeattr("PE")
         pw = self.get_nodeattr("in_bits") + self.get_nodeattr("gain_bits")
         lut = aw * (0.75 if cf == 1 else 2.5 if cf == 2 else 3.6 if cf <= 4 else 5.5)
+        if k > 1 and cf > 1:
+            lut *= 0.7  # measured: three branches cost what one does, or less (see above)
         ff = ow + aw + (0 if cf == 1 else 10 if cf <= 4 else aw + pw)
         return {"dsp": k, "lut": lut, "ff": ff}
 
     def param_bits(self) -> int:
         return self.lane_bits()
+
+    def param_rom_lut(self, bits: int, depth: int) -> int:
+        # the gains of the second and third branch go into their DSPs with the first one's
+        # address decode: Yosys showed no LUTs for them (see lane_cost)
+        extra = (self.get_nodeattr("branches") - 1) * self.get_nodeattr("gain_bits") * self.get_nodeattr("PE")
+        return rom_lut(bits - extra, depth)
 
     # ---- RTL and HLS emitters (bnf_fixed_affine.v / .h) ----------------------------------
     def module(self) -> str:

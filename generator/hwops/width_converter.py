@@ -57,24 +57,34 @@ class WidthConverter(HWOp):
         # input elements that can land there (sources_per_element). Yosys builds the
         # placement as a shifter by kept * EB: for single bits about one LUT a source, for
         # power-of-two elements about half (their shift amounts skip the low bits), for
-        # other element widths more, growing with the shift amount's bits (kept * EB is a
-        # multiplication). Fitted to Yosys synth_xilinx -flatten on the 32 converter shapes
-        # of the tiny zoo models, LUT (this model), e.g.: 1-bit 1->8 19 (18), 1->16 33 (34),
-        # 3->8 33 (38), 8->1 33 (25), 8->16 36 (48), 12->24 92 (72), 48->24 176 (168); 8-bit
-        # 1->8 114 (112), 12->3 331 (226); 16-bit 2->1 71 (84), 4->1 169 (151), 16->1 688
-        # (554), 16->4 649 (602); 7-bit 2->1 66 (63); 9-bit 24->2 1630 (1401), 4->2 116
-        # (184); 10-bit 4->1 147 (219). Flip-flops exact: the buffer and its fill count,
-        # whose low bits stay 0 when the gcd of the word sizes is even.
+        # other element widths more (kept * EB is a multiplication; see below). Fitted to
+        # Yosys synth_xilinx -flatten on the 42 converter shapes of the tiny zoo models (27
+        # within 15%, total 0.92 of Yosys), LUT (this model), e.g.: 1-bit 1->8 19 (18), 1->16
+        # 33 (34), 3->8 33 (38), 8->1 33 (25), 8->16 36 (48), 12->24 92 (72), 48->24 176
+        # (168); 8-bit 1->8 114 (112), 12->3 331 (226), 12->24 656 (447); 16-bit 2->1 71 (84),
+        # 4->1 169 (151), 16->1 688 (554), 16->4 649 (602), 48->12 2474 (1805); 7-bit 2->1 66
+        # (66), 16->8 323 (323); 9-bit 4->2 116 (124), 24->2 1630 (1504), 24->12 2027 (2071);
+        # 10-bit 4->1 147 (182), 32->8 2497 (2549). A structural fix in bnf_dwc.v (placing
+        # words at the few fill levels that occur instead of a general shift) would cut the
+        # non-power-of-two cases most. Flip-flops exact: the buffer and its fill count, whose
+        # low bits stay 0 when the gcd of the word sizes is even.
         eb, ie, oe = self.get_nodeattr("elem_bits"), self.get_nodeattr("in_elems"), self.get_nodeattr("out_elems")
         cap = ie + oe
+        g = math.gcd(ie, oe)
         if eb & (eb - 1) == 0:
             per_source = 1 if eb == 1 else 0.55
+            lut = cap * eb * (1 + per_source * self.sources_per_element())
         else:
-            # kept * EB is a product whose bits Yosys cannot bound: a shifter stage per bit of
-            # the largest product its width allows
-            per_source = 0.3 * clog2(((1 << clog2(cap + 1)) - 1) * eb + 1)
-        lut = cap * eb * (1 + per_source * self.sources_per_element())
-        g = math.gcd(ie, oe)
+            # kept * EB is a product: Yosys builds a general shifter over every fill level its
+            # register can hold (the count's bits, less the low ones the gcd keeps at 0), so
+            # the cost grows with that number V, not with the levels that occur
+            levels = 1 << (clog2(cap + 1) - ((g & -g).bit_length() - 1))
+            per_bit = 1 + 0.75 * (levels / 4) ** 1.45
+            if ie * eb >= 200:
+                # input words of 200 bits and more: ABC keeps the whole shifter, 6.2-7 LUT a
+                # buffer bit measured (9-bit 24->2, 24->12, 10-bit 32->8)
+                per_bit = 6.3
+            lut = cap * eb * per_bit + 29
         ff = cap * eb + clog2(cap + 1) - ((g & -g).bit_length() - 1)
         return {"lut": math.ceil(lut), "ff": ff, "bram18": 0, "dsp": 0}
 
