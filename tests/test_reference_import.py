@@ -290,7 +290,8 @@ def test_mapping_errors_are_seen(converted: dict) -> None:
     sd, model = converted["sd"], converted["model"]
     block = next(u for u in converted["units"] if isinstance(u, BinaryMLPBlock))
     x = converted["record"]["in"][id(block)]
-    ref, _, tol = _ref_mlp(x.double(), sd, 0, lambda v: torch.where(v >= 0, 1.0, -1.0).double())
+    bits = converted["record"]["signs"][id(block)].double()
+    ref, _, tol = _ref_mlp(x.double(), sd, 0, lambda v: torch.where(v.abs() > LSB / 2 + 1e-9, torch.sign(v), bits))
     saved = {k: v.clone() for k, v in block.state_dict().items()}
     try:
         with torch.no_grad():
