@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from bnnforge.generator.hwops.base import HLSArray, HLSInstance, MemoryFile, RTLInstance, bits_for, param_codes
-from bnnforge.generator.hwops.memory import address_bits
+from bnnforge.generator.hwops.memory import address_bits, rom_lut
 from bnnforge.generator.hwops.mvau import _MVAU
 from bnnforge.generator.hwops.ports import Port, pack_words
 from bnnforge.quant.errors import BnnforgeError
@@ -100,39 +100,38 @@ class IntMVAU(_MVAU):
         return self.get_nodeattr("MW") // self.get_nodeattr("SIMD") + PIPELINE_STAGES
 
     def resources(self) -> dict[str, int]:
-        # Yosys synth_xilinx (xc7), synth / estimate: MW=27 MH=32 PE=4 SIMD=9 acc (first conv)
-        # 1048 / 1116 LUT, 544 / 558 FF, 36 / 36 DSP; MW=128 MH=10 PE=2 SIMD=8 requant
-        # (classifier) 742 / 678 LUT, 178 / 167 FF, 16 / 16 DSP, 4 / 4 BRAM18
+        # Yosys synth_xilinx -flatten (xc7), LUT synth / this model: MW=27 MH=32 PE=4 SIMD=9
+        # acc (first conv) 1004 / 1116; MW=9 MH=16 PE=2 SIMD=9 acc 314 / 290, MH=24 PE=3
+        # 400 / 435; requant MW=128 MH=10 PE=2 SIMD=8 (classifier) 576 / 549 (4 / 4 BRAM18),
+        # MW=16 MH=4 PE=4 SIMD=4 387 / 402, MW=4 MH=16 PE=4 SIMD=4 235-242 / 253
         pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
         ib, wb = self.get_nodeattr("in_bits"), self.get_nodeattr("w_bits")
         acc, ow = self._tree_bits(), self.out_width()
         sf = self.get_nodeattr("MW") // simd
         nf = self.get_nodeattr("MH") // pe
         mem = self._weight_memory()
+        if not mem["bram18"] and not mem["uram"]:  # a constant table in LUTs, feeding the products
+            mem = {**mem, "lut": rom_lut(pe * simd * wb, self.weight_folds()) if self.weight_folds() > 1 else 0}
         # products wider than 4x4 bits go to DSP slices (with the product register inside),
-        # power-of-two weights to a shifter; the adder tree and accumulator stay in LUTs
+        # power-of-two weights to a shifter; the adder tree and accumulator stay in LUTs,
+        # except that with one input word per output (SF = 1: the accumulator only restarts)
+        # Yosys chains most of the tree through the DSPs' post-adders
         po2 = self.get_nodeattr("po2_weights")
         dsp = pe * simd if ib * wb > 16 and not po2 else 0
         product = ib * max(1, wb.bit_length()) if po2 else ib * wb
-        if dsp and sf == 1:
-            # one input word per output: the accumulator only restarts, and Yosys chains the
-            # products' adder tree through the DSPs' post-adders. Yosys synth_xilinx -flatten,
-            # MW 9 (a 3x3x1 window), PE 2 / 3 with 8 output folds: 314 / 400 LUT (this model
-            # 309 / 401); the input word is a register
-            lut = mem["lut"] + pe * acc + 125
-        else:
-            lut = (0 if dsp else pe * simd * product) + pe * (simd - 1) * acc + pe * acc + mem["lut"]
-            # the input vector kept for the output folds (LUTRAM, SF words)
-            lut += self.memory(simd * ib, sf)["lut"] if nf > 1 else 0
+        tree = pe * (simd - 1) * acc * (0.375 if dsp and sf == 1 else 1)
+        lut = (0 if dsp else pe * simd * product) + tree + pe * acc + mem["lut"]
+        # the input vector kept for the output folds (LUTRAM, SF words; one word is a register)
+        lut += self.memory(simd * ib, sf)["lut"] if nf > 1 and sf > 1 else 0
         # input, accumulator and output registers, fold counters and pipeline flags; the
         # weight register is the block RAM's own output register when there is one
         ff = simd * ib + pe * acc + pe * ow + 2 * address_bits(nf * sf) + 8
         ff += 0 if mem["bram18"] else pe * simd * wb
         ff += 0 if dsp else pe * simd * (ib + wb)  # product registers outside DSPs
         if self.get_nodeattr("mode") == "requant":
-            # per lane: bias add, rounding increment, two saturation compares and the output
-            # mux over the requantizer's sum width (~4 LUT a bit); biases in LUTs (async read)
-            lut += pe * 4 * self._sum_bits() + pe * self.bias_bits() * math.ceil(nf / 64)
+            # per lane: bias add, rounding increment, saturation, about half a LUT a bit of
+            # the requantizer's sum; the biases a constant table (rom_lut)
+            lut += pe * self._sum_bits() / 2 + rom_lut(pe * self.bias_bits(), nf)
             ff += address_bits(nf)
         return {"lut": lut, "ff": ff, "bram18": mem["bram18"], "uram": mem["uram"], "dsp": dsp}
 
