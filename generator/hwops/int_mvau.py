@@ -126,7 +126,8 @@ class IntMVAU(_MVAU):
         # input, accumulator and output registers, fold counters and pipeline flags; the
         # weight register is the block RAM's own output register when there is one
         ff = simd * ib + pe * acc + pe * ow + 2 * address_bits(nf * sf) + 8
-        ff += 0 if mem["bram18"] else pe * simd * wb
+        # (constant weights, one fold: no weight register; PE 16 SIMD 9 724 FF, this model 690)
+        ff += 0 if mem["bram18"] or self.weight_folds() == 1 else pe * simd * wb
         ff += 0 if dsp else pe * simd * (ib + wb)  # product registers outside DSPs
         if self.get_nodeattr("mode") == "requant":
             # per lane: bias add, rounding increment, saturation, about half a LUT a bit of

@@ -25,8 +25,10 @@ class Thresholding(ElementwiseOp):
         # read with the channel counter): synth_xilinx -flatten, 16-bit codes, LUT / FF (this
         # model): PE 1, 32 channels 30 / 15 (25 / 15); PE 2, 16 channels 46 / 22 (47 / 22);
         # PE 3, 24 channels 62 / 31 (70 / 31)
-        varying = self.channels() > self.get_nodeattr("PE")
-        return {"lut": self.get_nodeattr("in_bits") // 2 + 1, "ff": 1 + (self.get_nodeattr("in_bits") // 2 if varying else 0)}
+        # (from 8 channels a lane on; PE 8 with 4 channels a lane: 25 FF, this model 27)
+        cf = self.channels() // self.get_nodeattr("PE")
+        table_ff = self.get_nodeattr("in_bits") // 2 if cf >= 8 else 2 if cf > 1 else 0
+        return {"lut": self.get_nodeattr("in_bits") // 2 + 1, "ff": 1 + table_ff}
 
     @property
     def control_ff(self) -> int:  # output valid, channel-fold counter
