@@ -119,7 +119,9 @@ class IntMVAU(_MVAU):
         po2 = self.get_nodeattr("po2_weights")
         dsp = pe * simd if ib * wb > 16 and not po2 else 0
         product = ib * max(1, wb.bit_length()) if po2 else ib * wb
-        tree = pe * (simd - 1) * acc * (0.375 if dsp and sf == 1 else 1)
+        # (constant weights, one fold, fold a little further: PE 16 / 24 SIMD 9 1056 / 1544 LUT,
+        # this model 1088 / 1632)
+        tree = pe * (simd - 1) * acc * ((0.3 if nf == 1 else 0.375) if dsp and sf == 1 else 1)
         lut = (0 if dsp else pe * simd * product) + tree + pe * acc + mem["lut"]
         # the input vector kept for the output folds (LUTRAM, SF words; one word is a register)
         lut += self.memory(simd * ib, sf)["lut"] if nf > 1 and sf > 1 else 0
