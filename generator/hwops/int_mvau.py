@@ -102,16 +102,22 @@ class IntMVAU(_MVAU):
     def resources(self) -> dict[str, int]:
         # Yosys synth_xilinx -flatten (xc7), LUT synth / this model: MW=27 MH=32 PE=4 SIMD=9
         # acc (first conv) 1004 / 1116; MW=9 MH=16 PE=2 SIMD=9 acc 314 / 290, MH=24 PE=3
-        # 400 / 435; requant MW=128 MH=10 PE=2 SIMD=8 (classifier) 576 / 549 (4 / 4 BRAM18),
-        # MW=16 MH=4 PE=4 SIMD=4 387 / 402, MW=4 MH=16 PE=4 SIMD=4 235-242 / 253
+        # 400 / 435; requant MW=128 MH=10 PE=2 SIMD=8 (classifier) 576 / 493 (4 / 4 BRAM18),
+        # MW=16 MH=4 PE=4 SIMD=4 387 / 402, MW=4 MH=16 PE=4 SIMD=4 235-242 / 253; PE=1
+        # SIMD=1 with the weights in block RAM (MW 32-48, MH 10) 96-105 / 70-71
         pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
         ib, wb = self.get_nodeattr("in_bits"), self.get_nodeattr("w_bits")
         acc, ow = self._tree_bits(), self.out_width()
         sf = self.get_nodeattr("MW") // simd
         nf = self.get_nodeattr("MH") // pe
         mem = self._weight_memory()
-        if not mem["bram18"] and not mem["uram"]:  # a constant table in LUTs, feeding the products
-            mem = {**mem, "lut": rom_lut(pe * simd * wb, self.weight_folds()) if self.weight_folds() > 1 else 0}
+        if not mem["bram18"] and not mem["uram"]:
+            # a constant table in LUTs feeding the products (rom_lut); from 64 words on about
+            # a LUT per 9 bits (Yosys: 8 x 64 / 128 / 256 in BCDNet-B's context maps at PE 1,
+            # 116-138 / 169 / 225-327 LUT in all, this model 103-114 / 170 / 285-287)
+            folds = self.weight_folds()
+            width = pe * simd * wb
+            mem = {**mem, "lut": math.ceil(width * folds / 9) if folds >= 64 else rom_lut(width, folds)}
         # products wider than 4x4 bits go to DSP slices (with the product register inside),
         # power-of-two weights to a shifter; the adder tree and accumulator stay in LUTs,
         # except that with one input word per output (SF = 1: the accumulator only restarts)
