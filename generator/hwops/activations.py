@@ -152,7 +152,6 @@ class FPReLU(_SlopeUnit):
         return out
 
     def param_rom_lut(self, bits: int, depth: int) -> int:
-        # the slope select reads the table: up to 32 words (5 address bits and the sign in a
-        # LUT6) it is the select's own LUTs. Yosys: 49 LUT a lane at CF 8 (this model 48),
-        # 65 at CF 48 (64)
-        return 0 if depth <= 32 else rom_lut(bits, depth)
+        # the slope select reads the table: up to 8 words it is the select's own LUTs.
+        # Yosys: 49 LUT a lane at CF 8 (this model 48), 57 at CF 24 (64), 65 at CF 48 (64)
+        return 0 if depth <= 8 else rom_lut(bits, depth)
