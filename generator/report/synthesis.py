@@ -21,6 +21,7 @@ from typing import Callable
 
 from bnnforge.generator.emit.rtl import INSTANCES_FILE, MEM_PARAM
 from bnnforge.generator.emit.rtl_project import FILELIST
+from bnnforge.generator.report.build_report import write_text
 from bnnforge.generator.synth import SYNTH_SCRIPT_VERSION, synth_xilinx, yosys_version
 from bnnforge.quant.errors import BnnforgeError
 from bnnforge.sim.project_csim import cache_root
@@ -81,27 +82,27 @@ def top_job(rtl_dir: Path) -> SynthJob:
     return SynthJob("top", top, sources, {MEM_PARAM: '"./"'} if mems else {}, mems)
 
 
-def _cache_dir() -> Path:
-    return cache_root() / "synth"
+def _cache_path(key: str) -> Path:
+    return cache_root() / "synth" / f"{key}.json"
 
 
-def cached(job: SynthJob) -> dict | None:
-    path = _cache_dir() / f"{job.key()}.json"
+def cached(job: SynthJob, key: str | None = None) -> dict | None:
+    """The cached numbers of a job (`key`: its key(), when the caller has it), or None."""
+    path = _cache_path(key or job.key())
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def synthesize(job: SynthJob, timeout: float) -> dict:
+def synthesize(job: SynthJob, timeout: float, key: str | None = None) -> dict:
     """Yosys numbers of one job (LUT, FF, CARRY4, BRAM18, DSP, logic depth), from the cache
     when it has them. Failures are not cached (a longer time limit may succeed)."""
-    hit = cached(job)
+    key = key or job.key()  # hashing reads every source and memory file: once
+    hit = cached(job, key)
     if hit is not None:
         return {**hit, "cached": True}
     result = synth_xilinx(job.module, list(job.sources), job.parameters, job.files, timeout=timeout, depth=True)
-    path = _cache_dir() / f"{job.key()}.json"
+    path = _cache_path(key)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(result, sort_keys=True))
-    tmp.replace(path)
+    write_text(path, json.dumps(result, sort_keys=True))
     return {**result, "cached": False}
 
 
@@ -116,7 +117,7 @@ def run_jobs(jobs: list[SynthJob], timeout: float = 900, workers: int | None = N
         by_key.setdefault(job.key(), []).append(job)
     results: dict[str, dict] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool:  # each thread waits on a Yosys process
-        futures = {pool.submit(synthesize, same[0], timeout): same for same in by_key.values()}
+        futures = {pool.submit(synthesize, same[0], timeout, key): same for key, same in by_key.items()}
         for done, fut in enumerate(as_completed(futures), 1):
             same = futures[fut]
             try:
