@@ -147,6 +147,25 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from bnnforge.generator.sweep.run import SweepIncomplete, SweepInterrupted, SweepOptions, run_sweep
+
+    opts = SweepOptions(sources=args.models, out=Path(args.out), targets_cycles=args.targets_cycles,
+                        targets_fps=args.targets_fps, parts=[p for p in (args.parts or "").split(",") if p.strip()],
+                        synth=args.synth, scheduler=args.scheduler, clock_mhz=args.clock_mhz,
+                        overrides=_parse_overrides(args.set), timeout=args.timeout, workers=args.jobs,
+                        quiet=args.quiet)
+    try:
+        run_sweep(opts)
+    except SweepIncomplete as e:
+        say(f"bnnforge sweep: {e}", err=True)
+        return 1
+    except SweepInterrupted as e:
+        say(f"bnnforge sweep: {e}", err=True)
+        return 130
+    return 0
+
+
 def _cmd_import_reference(args: argparse.Namespace) -> int:
     from bnnforge.quant.reference_import import import_reference
 
@@ -285,6 +304,23 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--jobs", type=int, default=None, help="Yosys processes at a time (default: one per core)")
     sp.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    sp = add("sweep", _cmd_sweep, "design-space sweep on Dask: fold, estimate (and synthesize) every model x part x "
+             "target; sweep.json, sweep.csv, sweep.html with the Pareto fronts")
+    sp.add_argument("models", nargs="+", metavar="MODEL_OR_CKPT", help="zoo model names or checkpoints (.pt)")
+    targets = sp.add_mutually_exclusive_group(required=True)
+    targets.add_argument("--targets-cycles", default=None, metavar="N1,N2,...", help="auto folding targets, cycles per frame")
+    targets.add_argument("--targets-fps", default=None, metavar="F1,F2,...", help="auto folding targets, frames/s at the clock")
+    sp.add_argument("--parts", default=None, metavar="P1,P2,...", help=f"FPGA parts (default {BUILD_PART})")
+    sp.add_argument("--synth", action="store_true", help="Yosys synth_xilinx of each point's stitched network (cached)")
+    sp.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                    help="an existing Dask cluster's scheduler (default: a local cluster, one worker per core)")
+    sp.add_argument("--out", required=True, help="directory of the results; a rerun skips the points already there")
+    sp.add_argument("--clock-mhz", type=float, default=100.0, help="clock (default 100 MHz)")
+    sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override the zoo models' config value")
+    sp.add_argument("--timeout", type=float, default=900, help="Yosys time limit per point, seconds (default 900)")
+    sp.add_argument("--jobs", type=int, default=None, help="local cluster workers (default: one per core)")
+    sp.add_argument("--quiet", action="store_true", help="no line per point")
+
     sp = add("import-reference", _cmd_import_reference,
              "convert a checkpoint in the BCDNet authors' layout (Sense-GVT/BCDNet a_3.py, a_3f.py) to a bnnforge one")
     sp.add_argument("path", help="the authors' checkpoint (their saver's dict, or a state dict)")
@@ -303,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # commands whose third-party output (torch's exporter, qonnx, FINN, simulators) stays off
 # the terminal unless -v
-QUIET_COMMANDS = {"export", "graph", "build", "csim", "demo"}
+QUIET_COMMANDS = {"export", "graph", "build", "csim", "demo", "sweep"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
