@@ -5,8 +5,9 @@ Without --scheduler a LocalCluster of one single-threaded worker process per cor
 qonnx hold the GIL); with --scheduler the same tasks go to an existing cluster, whose workers
 must run the same bnnforge sources (checked first, so both give the same sweep.json).
 
-Everything the command line can check is checked before any work: the parts, the targets,
-the models (loaded), DIR, the scheduler. Each point's result is written to DIR/points/ as soon
+Everything the command line can check is checked before any work and before DIR is touched:
+the parts, the targets, DIR, the scheduler (reached first: a wrong address fails in seconds),
+the models (loaded). Each point's result is written to DIR/points/ as soon
 as it arrives, so a rerun of the same command skips it; a worker that dies is the scheduler's
 to handle (it reschedules the task elsewhere, distributed.scheduler.allowed-failures times);
 Ctrl-C cancels what is left, and the summaries are written from the points that finished.
@@ -22,7 +23,7 @@ from itertools import product
 from pathlib import Path
 
 from bnnforge.generator.console import say
-from bnnforge.generator.sweep.spec import Point, parse_targets, resolve_model, sources_hash
+from bnnforge.generator.sweep.spec import Point, Target, parse_targets, resolve_model, sources_hash
 from bnnforge.generator.sweep.write import (check_out_dir, finished, read_point, summary, write_point,
                                             write_summary)
 from bnnforge.quant.errors import BnnforgeError
@@ -59,8 +60,16 @@ class SweepOptions:
     quiet: bool = False
 
 
-def plan(opts: SweepOptions) -> dict[str, Point]:
-    """Every point of the sweep by key; one-line errors for bad input, before any work."""
+@dataclass(frozen=True)
+class Grid:
+    """The parts and targets of a sweep, checked (no model loaded yet)."""
+
+    parts: list[str]
+    targets: list[Target]
+
+
+def check_options(opts: SweepOptions) -> Grid:
+    """One-line errors for bad parts, targets, clock or DIR: the checks that cost nothing."""
     from bnnforge.generator.report.devices import DEFAULT_PART, find_device
 
     if opts.clock_mhz <= 0:
@@ -70,13 +79,19 @@ def plan(opts: SweepOptions) -> dict[str, Point]:
     parts = list(dict.fromkeys(find_device(p).part for p in (opts.parts or [DEFAULT_PART])))
     targets = parse_targets(opts.targets_cycles, opts.targets_fps, opts.clock_mhz)
     check_out_dir(opts.out)
+    return Grid(parts, targets)
+
+
+def plan(opts: SweepOptions, grid: Grid) -> dict[str, Point]:
+    """Every point of the sweep by key, sorted; the models are loaded here (a bad one is a
+    one-line error)."""
     models = [resolve_model(s, opts.overrides) for s in dict.fromkeys(opts.sources)]
     labels = [m.label for m in models]
     if len(set(labels)) != len(labels):
         raise BnnforgeError(f"two models share the name {next(x for x in labels if labels.count(x) > 1)!r} "
                             f"(checkpoints are named by their file name)")
     sources = sources_hash(opts.synth)
-    points = [Point(m, part, t, opts.clock_mhz, opts.synth) for m, part, t in product(models, parts, targets)]
+    points = [Point(m, part, t, opts.clock_mhz, opts.synth) for m, part, t in product(models, grid.parts, grid.targets)]
     return {p.key(sources): p for p in sorted(points, key=Point.sort_key)}
 
 
@@ -87,27 +102,36 @@ def _quiet_dask() -> None:
     logging.getLogger("distributed").setLevel(logging.ERROR)
 
 
-def connect(opts: SweepOptions, tasks: int):  # noqa: ANN201 - (Client, cluster or None)
+def local_cluster(opts: SweepOptions, tasks: int):  # noqa: ANN201 - (Client, LocalCluster)
+    """One single-threaded worker process per core (at most one per task), no dashboard (no
+    bokeh, no port taken)."""
     _quiet_dask()
     from distributed import Client, LocalCluster
 
-    if opts.scheduler is None:
-        n = max(1, min(opts.workers or len(os.sched_getaffinity(0)), tasks))
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                               silence_logs=logging.ERROR)
-        return Client(cluster), cluster
+    n = max(1, min(opts.workers or len(os.sched_getaffinity(0)), tasks))
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                           silence_logs=logging.ERROR)
+    return Client(cluster), cluster
+
+
+def connect(address: str, synth: bool):  # noqa: ANN201 - Client
+    """A client of an existing cluster whose workers run these sources; a one-line error within
+    CONNECT_TIMEOUT seconds when the scheduler does not answer."""
+    _quiet_dask()
+    from distributed import Client
+
     try:
-        client = Client(opts.scheduler, timeout=CONNECT_TIMEOUT)
+        client = Client(address, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError, TypeError) as e:
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise BnnforgeError(f"cannot reach the Dask scheduler {opts.scheduler} within {CONNECT_TIMEOUT} s: "
-                            f"{first}") from None
+        within = f" within {CONNECT_TIMEOUT} s" if isinstance(e, (OSError, TimeoutError)) else ""
+        raise BnnforgeError(f"cannot reach the Dask scheduler {address}{within}: {first}") from None
     try:
-        _check_workers(client, opts.scheduler, opts.synth)
+        _check_workers(client, address, synth)
     except BaseException:
         client.close()
         raise
-    return client, None
+    return client
 
 
 def _check_workers(client, address: str, synth: bool) -> None:  # noqa: ANN001
@@ -144,23 +168,29 @@ def run_sweep(opts: SweepOptions) -> dict:
     writing the summaries of what finished)."""
     from bnnforge.generator.build import version
 
-    points = plan(opts)
+    grid = check_options(opts)
+    # an existing cluster is reached before the models load: a wrong address fails in seconds
+    client = connect(opts.scheduler, opts.synth) if opts.scheduler else None
+    cluster = None
     out = Path(opts.out)
-    results = {k: r for k in points if (r := read_point(out, k)) is not None}
-    todo = [k for k in points if k not in results]
     errors: dict[str, str] = {}
-    t0 = time.perf_counter()
-    where = opts.scheduler or "a local Dask cluster"
-    say(f"sweep: {len(points)} points, {len(results)} already in {out}, {len(todo)} to run on {where}")
     interrupted = False
-    if todo:
-        client, cluster = connect(opts, len(todo))
-        try:
+    t0 = time.perf_counter()
+    try:
+        points = plan(opts, grid)
+        results = {k: r for k in points if (r := read_point(out, k)) is not None}
+        todo = [k for k in points if k not in results]
+        where = opts.scheduler or "a local Dask cluster"
+        say(f"sweep: {len(points)} points, {len(results)} already in {out}, {len(todo)} to run on {where}")
+        if todo:
+            if client is None:
+                client, cluster = local_cluster(opts, len(todo))
             interrupted = _collect(client, points, todo, results, errors, opts)
-        finally:
+    finally:
+        if client is not None:
             client.close()
-            if cluster is not None:
-                cluster.close()
+        if cluster is not None:
+            cluster.close()
     sweep = summary(points, results, errors, opts.clock_mhz, opts.synth, sources_hash(opts.synth), version())
     write_summary(out, sweep)
     done = len(sweep["points"])
