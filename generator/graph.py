@@ -52,8 +52,10 @@ def fit_to_part(graph: ModelWrapper, device: Device, target_cycles: int | None =
     fastest fitting target is bisected to within FIT_PRECISION."""
     from bnnforge.generator.estimate import estimate_graph
 
+    search_cache: dict = {}  # every trial folds the same graph: estimate each candidate once
+
     def trial(cycles: int | None) -> tuple[ModelWrapper, list[str], dict, int]:
-        auto = AutoFolding(cycles)
+        auto = AutoFolding(cycles, search_cache)
         folded = graph.transform(auto, cleanup=False)
         est = estimate_graph(folded, memory=False)
         return folded, auto.warnings, est["totals"]["estimate"], est["throughput"]["cycles_per_frame_estimate"]

@@ -139,7 +139,10 @@ def estimate_build(model_file: Path, output_dir: Path, part: str = DEFAULT_PART,
     output_dir = Path(output_dir).resolve()
     cfg = DataflowBuildConfig(output_dir=str(output_dir), synth_clk_period_ns=1000.0 / clock_mhz, fpga_part=part,
                               steps=list(ESTIMATE_STEPS), generate_outputs=[DataflowOutputType.ESTIMATE_REPORTS],
-                              verbose=False, console_log_level=LogLevel.NONE)
+                              verbose=False, console_log_level=LogLevel.NONE,
+                              # no copy of the model after every step: for a full-size network
+                              # each is a whole weight-laden graph serialized (6 s of 18)
+                              save_intermediate_models=False)
     # build_dataflow_cfg's last act records Path($XILINX_VIVADO).name as the tool version in
     # report/metadata_builder.json and raises when the variable is unset; empty, it records
     # "" (no Vivado) and the estimate steps never read it

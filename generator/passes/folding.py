@@ -129,12 +129,40 @@ def area(est: dict[str, int]) -> float:
     return sum(AREA_WEIGHTS[k] * est.get(k, 0) for k in AREA_WEIGHTS)
 
 
-def auto_folding(model: ModelWrapper, target_cycles: int | None = None) -> tuple[ModelWrapper, list[str]]:
+# One op's folding candidates: (legal values, the estimate of the op with its window).
+Candidates = list[tuple[tuple[int, ...], dict[str, int]]]
+
+
+def _attribute_key(*ops: HWOp | None) -> tuple[bytes, ...]:
+    """The ops' names and attributes: an op's estimate at a folding depends on nothing else."""
+    return tuple(b"" if op is None else op.onnx_node.name.encode() + b"\0" +
+                 b"".join(a.SerializeToString() for a in op.onnx_node.attribute) for op in ops)
+
+
+def _candidates(op: HWOp, window: HWOp | None, legal: dict[str, list[int]]) -> Candidates:
+    """Every legal folding of `op` with its estimate; an MVAU's SIMD is also its window
+    generator's word width, so they are judged together."""
+    found = []
+    with _attributes_cached(op, *([window] if window is not None else [])):
+        for values in itertools.product(*legal.values()):
+            op.set_folding(dict(zip(legal, values)))
+            est = op.estimate()
+            if window is not None:
+                window.set_nodeattr("SIMD", op.get_nodeattr("SIMD"))
+                w_est = window.estimate()
+                est = {k: (max(v, w_est[k]) if k == "cycles" else v + w_est.get(k, 0)) for k, v in est.items()}
+            found.append((values, est))
+    return found
+
+
+def auto_folding(model: ModelWrapper, target_cycles: int | None = None,
+                 search_cache: dict | None = None) -> tuple[ModelWrapper, list[str]]:
     """For every op, the folding with the least area whose cycles per frame meet the target.
 
     The default target is one input pixel per cycle (H * W of the input). Ops that cannot
     reach the target even fully unfolded get their fastest folding; they are returned as
-    warnings because they set the throughput.
+    warnings because they set the throughput. `search_cache` (a dict the caller keeps) lets
+    several searches of the same graph for different targets estimate each candidate once.
     """
     if target_cycles is None:
         shape = model.get_tensor_shape(model.graph.input[0].name)
@@ -155,23 +183,21 @@ def auto_folding(model: ModelWrapper, target_cycles: int | None = None) -> tuple
         legal = op.fold_params()
         if not legal:
             continue
-        # an MVAU's SIMD is also its window generator's word width: judge them together
         producer = model.find_producer(op.onnx_node.input[0])
         window = getCustomOp(producer) if producer is not None and producer.op_type == "SlidingWindow" else None
+        key = _attribute_key(op, window) if search_cache is not None else None
+        found = search_cache.get(key) if key is not None else None
+        if found is None:
+            found = _candidates(op, window, legal)
+            if key is not None:
+                search_cache[key] = found
         best = fastest = None
-        with _attributes_cached(op, *([window] if window is not None else [])):
-            for values in itertools.product(*legal.values()):
-                op.set_folding(dict(zip(legal, values)))
-                est = op.estimate()
-                if window is not None:
-                    window.set_nodeattr("SIMD", op.get_nodeattr("SIMD"))
-                    w_est = window.estimate()
-                    est = {k: (max(v, w_est[k]) if k == "cycles" else v + w_est.get(k, 0)) for k, v in est.items()}
-                key = (area(est), est["cycles"])
-                if est["cycles"] <= target_cycles and (best is None or key < best[0]):
-                    best = (key, values)
-                if fastest is None or (est["cycles"], key[0]) < fastest[0]:
-                    fastest = ((est["cycles"], key[0]), values)
+        for values, est in found:
+            rank = (area(est), est["cycles"])
+            if est["cycles"] <= target_cycles and (best is None or rank < best[0]):
+                best = (rank, values)
+            if fastest is None or (est["cycles"], rank[0]) < fastest[0]:
+                fastest = ((est["cycles"], rank[0]), values)
         values = best[1] if best else fastest[1]
         if best is None:
             warnings.append(f"{op.onnx_node.name} needs {fastest[0][0]} cycles per frame even fully parallel "
@@ -200,11 +226,12 @@ class AutoFolding(Transformation):
     """The least-area folding meeting `target_cycles` (see auto_folding); ops that cannot
     reach it are listed in `self.warnings`."""
 
-    def __init__(self, target_cycles: int | None = None) -> None:
+    def __init__(self, target_cycles: int | None = None, search_cache: dict | None = None) -> None:
         super().__init__()
         self.target_cycles = target_cycles
+        self.search_cache = search_cache
         self.warnings: list[str] = []
 
     def apply(self, model: ModelWrapper) -> tuple[ModelWrapper, bool]:
-        model, self.warnings = auto_folding(model, self.target_cycles)
+        model, self.warnings = auto_folding(model, self.target_cycles, self.search_cache)
         return model, False
