@@ -210,12 +210,18 @@ def _collect(client, points: dict[str, Point], todo: list[str], results: dict, e
     """Submit the points, keep each as it finishes; True if interrupted by Ctrl-C."""
     from distributed import as_completed
 
-    from bnnforge.generator.sweep.points import run_point
+    from bnnforge.generator.sweep.points import dataflow, run_point
 
     out = Path(opts.out)
-    # the key names the task on the cluster too: the same point submitted twice is computed once
-    futures = {client.submit(run_point, points[k], opts.timeout, key=f"bnnforge-sweep-{k}", retries=RETRIES): k
-               for k in todo}
+    # task keys are content hashes: the same point (or model) submitted twice is computed once
+    models = {}
+    for k in todo:
+        spec = points[k].model
+        if spec not in models:
+            graph_key = f"bnnforge-sweep-graph-{spec.key(sources_hash(opts.synth))}"
+            models[spec] = client.submit(dataflow, spec, key=graph_key, retries=RETRIES)
+    futures = {client.submit(run_point, points[k], models[points[k].model], opts.timeout,
+                             key=f"bnnforge-sweep-{k}", retries=RETRIES): k for k in todo}
     done = len(points) - len(todo)
     try:
         for future in as_completed(futures):
@@ -233,6 +239,6 @@ def _collect(client, points: dict[str, Point], todo: list[str], results: dict, e
             if not opts.quiet:
                 say(_line(done, len(points), points[key], result))
     except KeyboardInterrupt:
-        client.cancel(list(futures), force=True)
+        client.cancel([*futures, *models.values()], force=True)
         return True
     return False

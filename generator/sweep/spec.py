@@ -35,6 +35,11 @@ class ModelSpec:
         return {"label": self.label, "kind": self.kind, "model": self.model, "overrides": json.loads(self.overrides),
                 "sha256": self.sha256}
 
+    def key(self, sources: str) -> str:
+        """Content hash of the model as the sources lower it (names its dataflow task)."""
+        ident = {"model": self.identity(), "sources": sources}
+        return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:24]
+
 
 @dataclass(frozen=True)
 class Target:
