@@ -19,25 +19,41 @@ from bnnforge.quant.errors import BnnforgeError
 
 
 # ---- LUT costs of the binary MVAU's parts, as Yosys synth_xilinx (xc7) maps them ---------
-def _cell_luts(k: int) -> int:
-    """bnf_count6 of k bits: one LUT per count bit that is not constant (k = 1 is a wire)."""
-    return 0 if k <= 1 else 2 if k <= 3 else 3
+POPCOUNT_LEAF_STEPS = 6  # bnf_popcount: chain steps per leaf (7 bits, then 6 a step)
+
+
+def _count_luts(k: int) -> int:
+    """A bnf_count6 step's LUTs: one per bit of the count of its k <= 5 table bits (each
+    merged with the accumulator bit of its weight); the carry-in and the accumulator are
+    wires into the carry chain."""
+    return 0 if k <= 0 else 1 if k == 1 else 2 if k <= 3 else 3
 
 
 def popcount_luts(n: int) -> float:
-    """LUTs of bnf_popcount(N): its compressor levels cell by cell, then the adder tree of
-    the last level's 3**L counts (about W/2 LUTs an adder: the shifted counts' low bits are
-    zero and the sums are truncated). Yosys: 16 at N=8, 97 at 64, 413 at 256; this gives 15,
-    97, 408."""
-    lens = [n]
-    while lens[-1] > 6:
-        lens.append(-(-lens[-1] // 6))
-    luts = 0.0
-    for lvl in range(1, len(lens)):
-        plen = lens[lvl - 1]
-        luts += 3 ** (lvl - 1) * sum(_cell_luts(min(6, plen - 6 * g)) for g in range(lens[lvl]))
-    nv = 3 ** (len(lens) - 1)
-    return luts + nv * _cell_luts(lens[-1]) + (nv - 1) * bits_for(0, n) / 2
+    """LUTs of bnf_popcount(N): leaves of up to 37 bits, each a chain of steps (7 bits, then
+    6: acc + count(5) + cin), one LUT per count bit of each step; then the balanced tree of
+    carry-chain adders, one LUT per bit of each adder's narrower operand. Yosys synth_xilinx
+    xc7 with constant weights: 37 LUT at N=64, 166 at 256, 680 at 1024; this gives 36, 163,
+    679."""
+    leaf = 7 + 6 * (POPCOUNT_LEAF_STEPS - 1)
+    sizes = [min(leaf, n - j) for j in range(0, n, leaf)]
+    luts = 0
+    for size in sizes:
+        done, first = 0, True
+        while done < size:
+            g = min(7 if first else 6, size - done)
+            luts += _count_luts(g - (2 if first else 1))
+            done, first = done + g, False
+    while len(sizes) > 1:
+        nxt = []
+        for i in range(0, len(sizes), 2):
+            if i + 1 < len(sizes):
+                luts += bits_for(0, sizes[i + 1])
+                nxt.append(sizes[i] + sizes[i + 1])
+            else:
+                nxt.append(sizes[i])
+        sizes = nxt
+    return luts
 
 
 def xnor_popcount_luts(n: int) -> float:
