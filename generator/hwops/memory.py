@@ -81,6 +81,28 @@ def rom_lut(bits: int, depth: int) -> int:
     return bits * math.ceil(depth / 64)
 
 
+# Weight ROMs (binary MVAU): a LUT ROM costs a LUT per bit of word width per 64 words, so up to
+# 64 words it is one LUT per weight bit read each cycle (one per SIMD*PE lane), below any block
+# RAM; deeper it would be two or more per lane, and block RAM is cheaper.
+WEIGHT_ROM_LUT_DEPTH = 64
+
+
+def weight_rom_style(depth: int, style: str = "auto") -> str:
+    """Where a weight ROM of `depth` words goes: "distributed" (LUTs) or "block" (RAMB18/36,
+    the aspect that takes fewest RAMB18s, bram18()). The rule: block RAM when it is deeper than
+    64 words (WEIGHT_ROM_LUT_DEPTH), whatever its width, so that no wide word memory sits in
+    LUTs where a block RAM costs less; LUTs up to 64 words. An op's ram_style overrides it;
+    "ultra" gives block RAM too: UltraScale+ URAM288 has no initial contents, so a ROM cannot
+    live there (URAM suits the RAMs: FIFOs and frame buffers)."""
+    if depth <= 1:
+        return "distributed"  # one word: constants in logic
+    if style == "distributed":
+        return "distributed"
+    if style in ("block", "ultra"):
+        return "block"
+    return "block" if depth > WEIGHT_ROM_LUT_DEPTH else "distributed"
+
+
 def memory_cost(width: int, depth: int, read: str = "sync", style: str = "auto") -> dict[str, int]:
     """{"lut", "bram18", "uram"} of a width x depth memory read `read` ("sync", "async",
     "rom"), placed as `style` says ("auto": by size, as Vivado infers)."""

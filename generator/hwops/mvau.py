@@ -14,6 +14,7 @@ from qonnx.core.datatype import DataType
 from bnnforge.generator.hwops.base import (HLSArray, HLSInstance, HWOp, Literal, MemoryFile, RTLInstance, bits_for,
                                            divisors, param_codes)
 from bnnforge.generator.hwops.memory import address_bits as _index_bits
+from bnnforge.generator.hwops.memory import memory_cost, weight_rom_style
 from bnnforge.generator.hwops.ports import Port, in_port, out_port, pack_words
 from bnnforge.quant.errors import BnnforgeError
 
@@ -323,8 +324,12 @@ class BinaryMVAU(_MVAU):
         index_bits = _index_bits(len(mems["BIAS_FILE"]))  # border classes x NF
         widths = {"WEIGHT_FILE": pe * simd, "BIAS_FILE": pe * self.acc_width(), "ROWCLS_FILE": index_bits,
                   "COLCLS_FILE": index_bits}
+        bias = self._biases(w, t)
+        fixed = bool((bias == bias.flat[0]).all())  # one start value for every accumulator
+        block = weight_rom_style(len(mems["WEIGHT_FILE"]), self.get_nodeattr("ram_style")) == "block"
         return RTLInstance("bnf_binary_mvau", (*files, "bnf_binary_mvau.v"), {
             **common, "PE": pe, "SIMD": simd, "G": self.get_nodeattr("groups"), "KK": self._kk(),
+            "FIXED_START": int(fixed), "START": int(bias.flat[0]) % (1 << self.acc_width()) if fixed else 0, "WROM_BLOCK": int(block),
             **{k: MemoryFile(tuple(v), widths[k]) for k, v in mems.items()}})
 
     def _params(self, params: tuple) -> tuple[np.ndarray, np.ndarray | None]:
@@ -371,15 +376,27 @@ class BinaryMVAU(_MVAU):
             # the border-class bias lookup folded into it
             lut = mh * (popcount_luts(mw) + acc * (2 if ncls > 1 else 1)) + xy + 2 * _index_bits(ncls)
             return {"lut": lut, "ff": mh * ew + xy + 1, "bram18": 0, "dsp": 0}
-        lut = pe * (xnor_popcount_luts(simd) + acc)  # lanes: popcount, accumulator adder with its start mux
-        wmem = self.memory(pe * simd, nf * sf, "rom")
+        # lanes: popcount and accumulator adder. With one start value for all (no padding, no
+        # thresholds: FIXED_START) the flip-flops' set/reset load it, and the adder costs a LUT
+        # per bit of the popcount (the accumulator's bits above it ride the carry chain);
+        # otherwise the start multiplexer makes it a LUT per accumulator bit
+        fixed = not varying_bias
+        lut = pe * (xnor_popcount_luts(simd) + (bits_for(0, simd) if fixed else acc))
+        # the weight ROM: LUTs up to 64 words, deeper block RAM (memory.weight_rom_style)
+        wstyle = weight_rom_style(nf * sf, self.get_nodeattr("ram_style"))
+        if self._memory_log is not None:
+            self._memory_log.append(pe * simd * nf * sf)
+        wmem = memory_cost(pe * simd, nf * sf, "rom", wstyle)
         bmem = self.memory(pe * acc, ncls * nf, "rom") if varying_bias else {"lut": 0, "bram18": 0, "uram": 0}
         ca = _index_bits(ncls * nf)
         if ncls > 1:  # border-class bases (small ROMs over the pixel counters) and their sum
             lut += 2 * ca + ca * (-(-oh // 64) + -(-ow // 64))
+        else:  # one border class: no pixel counters
+            xy = 0
         counters = _index_bits(sf) + _index_bits(nf) + _index_bits(nf * sf) + xy
         lut += wmem["lut"] + BIAS_ROM_FACTOR * bmem["lut"] + counters + 4
-        ff = pe * (acc + ew + simd) + counters + 2  # accumulators, output word, weight word
+        # accumulators, output word, weight word (inside the block RAM when it is one)
+        ff = pe * (acc + ew + (simd if wstyle == "distributed" else 0)) + counters + 2
         if g == 1:
             lut += self.memory(simd, sf)["lut"] if nf > 1 else 0  # input words kept for later folds
         else:  # double-buffered vectors (2 x 2**LW words) and the group address counters

@@ -34,6 +34,11 @@ module bnf_binary_mvau #(
     parameter integer G = 1,              // groups
     parameter integer KK = 1,             // kernel taps k*k (the grouped vector's layout)
     parameter integer THRESH = 0,         // 1: output bits dot >= threshold
+    // 1: every accumulator starts each output from the same bias START (no padding table,
+    // no thresholds): loaded by the flip-flops' synchronous set/reset, no start multiplexer
+    parameter integer FIXED_START = 0,
+    parameter integer START = 0,          // two's complement in ACC_W bits (non-negative)
+    parameter integer WROM_BLOCK = 0,     // 1: the weight ROM in block RAM (memory.weight_rom_style)
     parameter WEIGHT_FILE = "",           // NF*SF words of PE*SIMD bits, hex
     parameter BIAS_FILE = "",             // NROWCLS*NCOLCLS*NF words of PE*ACC_W bits, hex
     parameter ROWCLS_FILE = "",           // per output row: row class * NCOLCLS * NF
@@ -70,14 +75,6 @@ module bnf_binary_mvau #(
     localparam [WA-1:0] WA_LAST = WA_M1[WA-1:0];
     localparam [YW-1:0] OH_LAST = OH_M1[YW-1:0];
     localparam [XW-1:0] OW_LAST = OW_M1[XW-1:0];
-
-    // ---- parameter memories: border-class bases (weights and corrections below) -----------
-    reg [CA-1:0] rowbase [0:OH-1];                     // row class * NCOLCLS * NF
-    reg [CA-1:0] colbase [0:OW-1];                     // column class * NF
-    initial begin
-        $readmemh(ROWCLS_FILE, rowbase);
-        $readmemh(COLCLS_FILE, colbase);
-    end
 
     // ---- fold and pixel counters --------------------------------------------------------
     reg [SW-1:0] sf;
@@ -183,12 +180,29 @@ module bnf_binary_mvau #(
     // RAM); merged with the step logic around them they cost 2-3x that.
     wire [PE*SIMD-1:0] w;
     wire [WA-1:0] wa_next = (wa == WA_LAST) ? {WA{1'b0}} : wa + 1'b1;
-    bnf_binary_mvau_rom #(.W(PE*SIMD), .D(NF*SF), .AW(WA), .SYNC(1), .FILE(WEIGHT_FILE)) u_weights (
+    bnf_binary_mvau_rom #(.W(PE*SIMD), .D(NF*SF), .AW(WA), .SYNC(1), .BLOCK(WROM_BLOCK), .FILE(WEIGHT_FILE)) u_weights (
         .clk(ap_clk), .en(step || !ap_rst_n), .a(ap_rst_n ? wa_next : {WA{1'b0}}), .q(w));
     // Per border class and fold, PE signed biases corr - MW (- t with THRESH): each lane's
     // accumulator starts from its bias and adds twice the popcount, so that after the last
     // step it holds the dot (or dot - t, whose sign is the output bit) with one adder.
-    wire [CA-1:0] ca = rowbase[oy] + colbase[ox] + {{(CA-NW){1'b0}}, nf};  // CA >= NW
+    wire [CA-1:0] ca;
+    generate
+        if (NCLS > 1) begin : g_cls
+            // border-class bases over the pixel counters (weights and corrections below)
+            reg [CA-1:0] rowbase [0:OH-1];             // row class * NCOLCLS * NF
+            reg [CA-1:0] colbase [0:OW-1];             // column class * NF
+            initial begin
+                $readmemh(ROWCLS_FILE, rowbase);
+                $readmemh(COLCLS_FILE, colbase);
+            end
+            assign ca = rowbase[oy] + colbase[ox] + {{(CA-NW){1'b0}}, nf};  // CA >= NW
+        end else begin : g_nocls                       // one class: the pixel does not matter
+            assign ca = nf;
+            // verilator lint_off UNUSEDSIGNAL
+            wire unused_xy = |oy | |ox;
+            // verilator lint_on UNUSEDSIGNAL
+        end
+    endgenerate
     wire [PE*ACC_W-1:0] bias;
     bnf_binary_mvau_rom #(.W(PE*ACC_W), .D(NCLS*NF), .AW(CA), .SYNC(0), .FILE(BIAS_FILE)) u_bias (
         .clk(ap_clk), .en(1'b0), .a(ca), .q(bias));
@@ -201,8 +215,22 @@ module bnf_binary_mvau #(
             wire [CW-1:0] pc;
             bnf_binary_mvau_xnor_popcount #(.N(SIMD), .W(CW)) u_pc (.x(x), .w(w[p*SIMD +: SIMD]), .count(pc));
             wire [ACC_W+CW:0] twice = {{ACC_W{1'b0}}, pc, 1'b0};
-            wire [ACC_W-1:0] total = (sf == {SW{1'b0}} ? bias[p*ACC_W +: ACC_W] : acc[p]) + twice[ACC_W-1:0];
-            always @(posedge ap_clk) if (step) acc[p] <= total;
+            wire [ACC_W-1:0] total;
+            if (FIXED_START != 0) begin : g_fixed
+                // the accumulator holds the start value from reset and from every last step
+                localparam [31:0] START32 = START;
+                localparam [ACC_W-1:0] ST = START32[ACC_W-1:0];
+                assign total = acc[p] + twice[ACC_W-1:0];
+                always @(posedge ap_clk)
+                    if (!ap_rst_n || (step && last_sf)) acc[p] <= ST;
+                    else if (step) acc[p] <= total;
+                // verilator lint_off UNUSEDSIGNAL
+                wire unused_bias = |bias[p*ACC_W +: ACC_W];
+                // verilator lint_on UNUSEDSIGNAL
+            end else begin : g_table
+                assign total = (sf == {SW{1'b0}} ? bias[p*ACC_W +: ACC_W] : acc[p]) + twice[ACC_W-1:0];
+                always @(posedge ap_clk) if (step) acc[p] <= total;
+            end
             if (THRESH != 0) begin : g_bit
                 assign outs[p] = !total[ACC_W-1];      // dot - t >= 0
             end else begin : g_dot
@@ -313,6 +341,7 @@ module bnf_binary_mvau_rom #(
     parameter integer D = 2,
     parameter integer AW = 1,             // exact address width: D > 1 ? $clog2(D) : 1
     parameter integer SYNC = 0,
+    parameter integer BLOCK = 0,          // 1 (with SYNC): block RAM, whatever its size
     parameter FILE = ""
 ) (
     input  wire          clk,
@@ -320,14 +349,22 @@ module bnf_binary_mvau_rom #(
     input  wire [AW-1:0] a,
     output wire [W-1:0]  q
 );
-    reg [W-1:0] rom [0:D-1];
-    initial $readmemh(FILE, rom);
     generate
-        if (SYNC != 0) begin : g_sync
+        if (SYNC != 0 && BLOCK != 0) begin : g_block
+            (* rom_style = "block" *) reg [W-1:0] rom [0:D-1];
+            initial $readmemh(FILE, rom);
+            reg [W-1:0] q_r;
+            always @(posedge clk) if (en) q_r <= rom[a];
+            assign q = q_r;
+        end else if (SYNC != 0) begin : g_sync
+            reg [W-1:0] rom [0:D-1];
+            initial $readmemh(FILE, rom);
             reg [W-1:0] q_r;
             always @(posedge clk) if (en) q_r <= rom[a];
             assign q = q_r;
         end else begin : g_async
+            reg [W-1:0] rom [0:D-1];
+            initial $readmemh(FILE, rom);
             assign q = rom[a];
             // verilator lint_off UNUSEDSIGNAL
             wire unused = clk | en;
