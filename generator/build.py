@@ -192,6 +192,7 @@ def _replace_dir(new: Path, out: Path) -> None:
 def _build_into(opts: BuildOptions, device, cycles_target: int | None, tmp: Path, log) -> dict:  # noqa: ANN001
     import torch
 
+    from bnnforge.generator.background import Stage
     from bnnforge.generator.dataflow import build_dataflow, run_dataflow
     from bnnforge.generator.emit.finn_project import write_finn_project
     from bnnforge.generator.emit.hls_project import write_hls_project
@@ -216,47 +217,51 @@ def _build_into(opts: BuildOptions, device, cycles_target: int | None, tmp: Path
     estimate = estimate_graph(graph)
     log(f"      {len(folded.graph.node)} hardware ops, {estimate['throughput']['cycles_per_frame_estimate']} "
         f"cycles/frame, {estimate['totals']['estimate']['lut']} LUT estimated")
-
-    log(f"[2/5] golden model on {len(x)} test images ({image_source})")
-    logits = run_dataflow(lower(streamlined, batch=len(x)), x)
-    with torch.no_grad():
-        want = src.model(torch.from_numpy(x).float()).double().numpy()
-    frac = int(graph.get_metadata_prop(OUTPUT_FRAC_KEY))
-    codes = np.rint(logits * 2.0 ** frac).astype(np.int64)
-    golden_mismatches = int((logits != want).any(axis=1).sum())
-    tb = stream_vectors(graph, np.transpose(x, (0, 2, 3, 1)), codes, frac, image_source)
-    tb.cycles_per_frame_estimate = estimate["throughput"]["cycles_per_frame_estimate"]
-    tb.latency_estimate = estimate["latency"]["cycles_estimate"]
-    accuracy = None
-    if labels is not None:
-        accuracy = {"torch": float((want.argmax(1) == labels).mean()),
-                    "hardware": float((logits.argmax(1) == labels).mean()), "images": len(x)}
     tmp.mkdir(parents=True)
-    write_tb_data(tb, tmp / TB_DIR, x, logits, labels)
+    # FINN's flow needs only the folded graph: it runs beside the stages below
+    finn_stage = Stage("FINN", write_finn_project, folded, tmp / "finn", device.part, opts.clock_mhz)
+    try:
+        log(f"[2/5] golden model on {len(x)} test images ({image_source})")
+        logits = run_dataflow(lower(streamlined, batch=len(x)), x)
+        with torch.no_grad():
+            want = src.model(torch.from_numpy(x).float()).double().numpy()
+        frac = int(graph.get_metadata_prop(OUTPUT_FRAC_KEY))
+        codes = np.rint(logits * 2.0 ** frac).astype(np.int64)
+        golden_mismatches = int((logits != want).any(axis=1).sum())
+        tb = stream_vectors(graph, np.transpose(x, (0, 2, 3, 1)), codes, frac, image_source)
+        tb.cycles_per_frame_estimate = estimate["throughput"]["cycles_per_frame_estimate"]
+        tb.latency_estimate = estimate["latency"]["cycles_estimate"]
+        accuracy = None
+        if labels is not None:
+            accuracy = {"torch": float((want.argmax(1) == labels).mean()),
+                        "hardware": float((logits.argmax(1) == labels).mean()), "images": len(x)}
+        write_tb_data(tb, tmp / TB_DIR, x, logits, labels)
 
-    log(f"[3/5] HLS project (hls/) and RTL project (rtl/)")
-    write_hls_project(graph, tmp / "hls", top, tb, device.part, opts.clock_mhz, src.describe, version())
-    shutil.copytree(tmp / TB_DIR, tmp / "hls" / TB_DIR)
-    write_rtl_project(graph, tmp / "rtl", top, tb, src.describe, version())
+        log(f"[3/5] HLS project (hls/) and RTL project (rtl/)")
+        write_hls_project(graph, tmp / "hls", top, tb, device.part, opts.clock_mhz, src.describe, version())
+        shutil.copytree(tmp / TB_DIR, tmp / "hls" / TB_DIR)
+        write_rtl_project(graph, tmp / "rtl", top, tb, src.describe, version())
 
-    _write_hls4ml(graph, tmp / "hls4ml", top, device.part, opts.clock_mhz, x, logits, log)
+        _write_hls4ml(graph, tmp / "hls4ml", top, device.part, opts.clock_mhz, x, logits, log)
 
-    log(f"[4/5] FINN graph and FINN's estimates (finn/)")
-    finn = write_finn_project(folded, tmp / "finn", device.part, opts.clock_mhz)
+        log(f"[4/5] FINN graph and FINN's estimates (finn/)")
+        finn = finn_stage.result()
 
-    log("[5/5] report")
-    report = initial_report(src, top, device, opts.clock_mhz, estimate, finn, accuracy,
-                            {"images": len(x), "golden_mismatches": golden_mismatches})
-    write_json(tmp / REPORT_FILE, report)
-    fold_record = "auto" if opts.fold == "auto" else {
-        "file": Path(opts.fold).name, "sha256": hashlib.sha256(Path(opts.fold).read_bytes()).hexdigest()}
-    write_json(tmp / BUILD_FILE, {
-        "bnnforge_version": version(), "top": top, "source": src.record, "fold": fold_record,
-        "target_cycles": cycles_target, "folding": folding_of(folded), "part": device.part,
-        "clock_mhz": opts.clock_mhz, "images": len(x), "image_source": image_source})
-    if golden_mismatches:
-        log(f"      warning: the golden model differs from PyTorch on {golden_mismatches} of {len(x)} images")
-    return report
+        log("[5/5] report")
+        report = initial_report(src, top, device, opts.clock_mhz, estimate, finn, accuracy,
+                                {"images": len(x), "golden_mismatches": golden_mismatches})
+        write_json(tmp / REPORT_FILE, report)
+        fold_record = "auto" if opts.fold == "auto" else {
+            "file": Path(opts.fold).name, "sha256": hashlib.sha256(Path(opts.fold).read_bytes()).hexdigest()}
+        write_json(tmp / BUILD_FILE, {
+            "bnnforge_version": version(), "top": top, "source": src.record, "fold": fold_record,
+            "target_cycles": cycles_target, "folding": folding_of(folded), "part": device.part,
+            "clock_mhz": opts.clock_mhz, "images": len(x), "image_source": image_source})
+        if golden_mismatches:
+            log(f"      warning: the golden model differs from PyTorch on {golden_mismatches} of {len(x)} images")
+        return report
+    finally:
+        finn_stage.cancel()  # a failed build leaves no child behind
 
 
 def _write_hls4ml(graph, out: Path, top: str, part: str, clock_mhz: float, x: np.ndarray,  # noqa: ANN001
