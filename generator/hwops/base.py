@@ -191,6 +191,18 @@ class HWOp(CustomOp):
     def latency(self) -> int:
         """Cycles from the first input word to the first output word (pipeline fill)."""
 
+    def frame_buffered_inputs(self) -> frozenset[str]:
+        """Input ports whose whole frame the op takes in without waiting for its other
+        inputs (into a frame buffer of its own): nothing waits in the FIFO in front of them
+        (passes.fifos). Empty: every input waits for the others."""
+        return frozenset()
+
+    def out_burst_words(self) -> int:
+        """Words the op emits back to back, faster than the stream's pace, and cannot hold
+        back without stalling its input (a pool's completed windows): the FIFO after it holds
+        them (passes.fifos). 0: the op's output is paced by its input or its own cycles."""
+        return 0
+
     @abstractmethod
     def resources(self) -> dict[str, float]:
         """LUT / FF / BRAM18 / URAM / DSP estimate of the current folding."""

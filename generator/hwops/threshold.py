@@ -112,6 +112,10 @@ class DynamicSign(ElementwiseOp):
     def latency(self) -> int:
         return self.frame_words() + 2  # the whole frame, the buffer read, the output register
 
+    def frame_buffered_inputs(self) -> frozenset[str]:
+        # x fills the two-frame ring while v (computed from this very frame) is on its way
+        return frozenset({in_port(0)})
+
     # Yosys xc7, [1,8,8,64] PE8 16-bit: 454 LUT (88 of them LUTRAM), 284 FF, 8 BRAM18; this
     # model: 510, 315, 8.
     def lane_cost(self) -> dict[str, float]:

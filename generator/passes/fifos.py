@@ -6,8 +6,10 @@ every FIFO (bnf_fifo passes a word in FIFO_LATENCY cycles) and every width conve
 of the graph once InsertWidthConverters ran). The graph streams at its slowest op's rate
 (T cycles per frame), so an op whose input words arrive T / (its input words per frame)
 cycles apart waits that much longer for the words its latency counts, but never more than a
-frame plus its own latency. Per-frame vectors arrive in a burst (a pool emits them at the
-end of a frame) and are not stretched. Where an op joins streams that arrive at different
+frame plus its own latency. Per-frame vectors (a pool's result, the MLP after it) are not
+paced by the frame: their words come as fast as their producers make them (a pool's in a
+burst, an MVAU's one per its cycles per word), and a slice of a vector waits for the words
+before it at that pace. Where an op joins streams that arrive at different
 times, the early stream's words pile up for the difference at the graph's rate: that
 stream's FIFO holds them.
 """
@@ -33,22 +35,56 @@ def period(model: ModelWrapper) -> int:
     return max(getCustomOp(n).cycles() for n in model.graph.node)
 
 
-def schedule(model: ModelWrapper) -> dict[str, float]:
-    """Cycle at which the first word of every tensor leaves its producer (graph inputs: 0)."""
-    model = read_only(model)
+def _timing(model: ModelWrapper) -> tuple[dict[str, float], dict[tuple[str, str], float]]:
+    """({tensor: cycle its first word leaves its producer}, {(node, input port): cycles its
+    first word waits in the FIFO for the node's other inputs}) of a read-only graph."""
     t_frame = period(model)
     ready: dict[str, float] = {i.name: 0.0 for i in model.graph.input}
+    wait: dict[tuple[str, str], float] = {}
+    # cycles between the words of a per-frame vector: a pool emits its vector in a burst, an
+    # MVAU one word per (its cycles / its words), a slice or a copy as fast as its input comes
+    gap: dict[str, float] = {}
     for node in model.graph.node:  # qonnx graphs are topologically sorted
         op = getCustomOp(node)
-        streams = stream_inputs(model, node)
-        start = max((ready[t] for t in streams), default=0.0) + FIFO_LATENCY
-        vectors = all(len(tensor_shape(model, t)) == 2 for t in streams)
-        words_in = min(p.frame_words(tensor_shape(model, t)) for p, t in zip(op.in_ports(), streams))
-        stretch = 1.0 if vectors else max(1.0, t_frame / words_in)
+        ports = list(zip(op.in_ports(), stream_inputs(model, node)))
+        words = {t: p.frame_words(tensor_shape(model, t)) for p, t in ports}
+        vectors = [t for _, t in ports if len(tensor_shape(model, t)) == 2]
+        frames = [(p, t) for p, t in ports if t not in vectors]
+        # a vector joined with a frame stream (an embedding, thresholds) is taken whole, into
+        # the op's own banks, before the frame's words that need it
+        complete = max((ready[v] + (words[v] - 1) * gap.get(v, 1.0) for v in vectors), default=0.0) \
+            if frames else None
+        buffered = op.frame_buffered_inputs()
+        waiting = [t for p, t in frames if p.name not in buffered] if frames else [t for _, t in ports]
+        begin = max([ready[t] for t in waiting] + ([complete] if complete is not None else []), default=0.0)
+        # the vector's words trickle in over `span` cycles while the frame's may all be there
+        # (the branches' modelled latencies are bounds, not exact): a waiting frame stream
+        # holds at least that long
+        span = max((words[v] - 1) * gap.get(v, 1.0) for v in vectors) if vectors and frames else 0.0
+        for p, t in ports:
+            wait[(node.name, p.name)] = max(begin - ready[t], span) if t in waiting else 0.0
+        timed = [t for _, t in frames] or [t for _, t in ports]
+        words_in = min(words[t] for t in timed) if timed else 1
+        stretch = max((gap.get(t, 1.0) for t in timed), default=1.0) if not frames else max(1.0, t_frame / words_in)
         delay = min(op.latency() * stretch, t_frame + op.latency())
-        for t in node.output:
-            ready[t] = start + delay
-    return ready
+        if vectors and frames and not buffered:
+            out = begin + FIFO_LATENCY + 2  # all it needs is in: the output register
+        else:
+            out = max([ready[t] for t in timed], default=0.0) + FIFO_LATENCY + delay
+            if vectors and frames:
+                out = max(out, complete + FIFO_LATENCY + 2)  # the last vector word, then the output register
+        for t, port in zip(node.output, op.out_ports()):
+            ready[t] = out
+            shape = tensor_shape(model, t)
+            if len(shape) == 2:
+                words_out = port.frame_words(shape)
+                gap[t] = max(op.cycles() / words_out, stretch * min(1.0, words_in / words_out)) if not frames else 1.0
+    return ready, wait
+
+
+def schedule(model: ModelWrapper) -> dict[str, float]:
+    """Cycle at which the first word of every tensor leaves its producer (graph inputs: 0)."""
+    return _timing(read_only(model))[0]
 
 
 def latency(model: ModelWrapper) -> int:
@@ -62,20 +98,21 @@ def latency(model: ModelWrapper) -> int:
 
 
 def waiting_words(model: ModelWrapper) -> dict[tuple[str, str], int]:
-    """{(consumer, its input port): words that stream must hold while the consumer waits for
-    a later one}: 0 where nothing waits. The least a FIFO there can hold (the report's floor)."""
+    """{(consumer, its input port): words that stream must hold so that no op stalls}: those
+    it holds while the consumer waits for a later stream, and the burst its producer emits
+    faster than the stream's pace (HWOp.out_burst_words); 0 where nothing waits. The least a
+    FIFO there can hold (the report's floor)."""
     view = read_only(model)
-    ready = schedule(view)
+    _, wait = _timing(view)
     t_frame = period(view)
+    producers = {o: getCustomOp(n) for n in view.graph.node for o in n.output}
     out = {}
     for node in view.graph.node:
         op = getCustomOp(node)
-        streams = stream_inputs(view, node)
-        last = max(ready[t] for t in streams)
-        for port, t in zip(op.in_ports(), streams):
-            wait = last - ready[t]
-            out[(node.name, port.name)] = math.ceil(wait * port.frame_words(tensor_shape(view, t)) / t_frame) \
-                if wait > 0 else 0
+        for port, t in zip(op.in_ports(), stream_inputs(view, node)):
+            cycles = wait[(node.name, port.name)]
+            words = math.ceil(cycles * port.frame_words(tensor_shape(view, t)) / t_frame) if cycles > 0 else 0
+            out[(node.name, port.name)] = words + (producers[t].out_burst_words() if t in producers else 0)
     return out
 
 
