@@ -4,8 +4,9 @@ Node for node: the same inputs, outputs, parameters (initializers), folding and 
 in FINN's HW-layer domain with `backend = "fpgadataflow"`. Added per node:
 
 - `bnf_in_shapes` / `bnf_in_dtypes`: shapes and datatypes of its inputs (layer.py says why);
-- `inFIFODepths`: the FIFO depths bnnforge's SizeFIFOs gives its stream inputs, so FINN's
-  InsertFIFO builds the FIFOs the RTL and HLS projects have (one sizing, read by all);
+- `inFIFODepths`: the FIFO depths bnnforge's SizeFIFOs gives its stream inputs, and
+  `outFIFODepths` those of the FIFOs in front of our width converters on its outputs, so
+  FINN's InsertFIFO builds the FIFOs the RTL and HLS projects have (one sizing, read by all);
 - `preferred_impl_style`: which backend SpecializeLayers should pick;
 - `bnnforge_layer`: the layer's name (SpecializeLayers renames nodes to <op_type>_<i>).
 
@@ -25,7 +26,7 @@ from bnnforge.generator.finn_export import LAYER_ATTR
 from bnnforge.generator.finn_hw import FINN_DOMAIN, finn_op_type, register
 from bnnforge.generator.finn_hw.layer import IN_DTYPES, IN_SHAPES, encode_shapes
 from bnnforge.generator.hwops import DOMAIN
-from bnnforge.generator.passes.streams import stream_inputs
+from bnnforge.generator.passes.streams import MIN_FIFO_DEPTH, stream_inputs
 from bnnforge.generator.passes.width_converters import prepare_interconnect
 from bnnforge.quant.errors import BnnforgeError
 
@@ -45,8 +46,18 @@ def to_finn_hw(folded: ModelWrapper, impl_style: str = "hls") -> ModelWrapper:
     register()
     if impl_style not in ("", "hls", "rtl"):
         raise BnnforgeError(f"impl_style must be 'hls', 'rtl' or '', not {impl_style!r}")
+    linked = prepare_interconnect(folded)
     depths = {n.name: list(getCustomOp(n).get_nodeattr("in_fifo_depths"))
-              for n in prepare_interconnect(folded).graph.node if n.op_type != "WidthConverter"}
+              for n in linked.graph.node if n.op_type != "WidthConverter"}
+    # the FIFO in front of one of our width converters is, in FINN's graph, the one InsertFIFO
+    # puts between the producer and FINN's converter: the producer's outFIFODepths
+    out_depths: dict[str, dict[int, int]] = {}
+    for n in linked.graph.node:
+        if n.op_type == "WidthConverter":
+            producer = linked.find_producer(n.input[0])
+            if producer is not None:
+                out_depths.setdefault(producer.name, {})[list(producer.output).index(n.input[0])] = \
+                    int(getCustomOp(n).get_nodeattr("in_fifo_depths")[0])
     model = ModelWrapper(copy.deepcopy(folded.model))
     for node in model.graph.node:
         if node.domain != DOMAIN:
@@ -66,4 +77,6 @@ def to_finn_hw(folded: ModelWrapper, impl_style: str = "hls") -> ModelWrapper:
         fifo = depths.get(node.name) or []
         if len(fifo) == n_streams and n_streams:
             _set(node, "inFIFODepths", [int(d) for d in fifo])
+        if node.name in out_depths:
+            _set(node, "outFIFODepths", [out_depths[node.name].get(i, MIN_FIFO_DEPTH) for i in range(len(node.output))])
     return model

@@ -5,8 +5,8 @@ A word's earliest arrival at an op is the longest path of first-output delays, c
 every FIFO (bnf_fifo passes a word in FIFO_LATENCY cycles) and every width converter (an op
 of the graph once InsertWidthConverters ran). The graph streams at its slowest op's rate
 (T cycles per frame), so an op whose input words arrive T / (its input words per frame)
-cycles apart waits that much longer for the words its latency counts, but never more than a
-frame plus its own latency. Per-frame vectors (a pool's result, the MLP after it) are not
+cycles apart waits that much longer for the words its latency counts (all of its latency but
+the output register), but never more than a frame plus its own latency. Per-frame vectors (a pool's result, the MLP after it) are not
 paced by the frame: their words come as fast as their producers make them (a pool's in a
 burst, an MVAU's one per its cycles per word), and a slice of a vector waits for the words
 before it at that pace. Where an op joins streams that arrive at different
@@ -28,6 +28,8 @@ from bnnforge.generator.passes.streams import MIN_FIFO_DEPTH, stream_inputs, ten
 
 # extra words on a bypass path, for the cycles an op's first word can vary around its model
 FIFO_SLACK = 8
+# and a share of the words a FIFO holds, for the error of the modelled branch latencies
+FIFO_MARGIN = 0.05
 
 
 def period(model: ModelWrapper) -> int:
@@ -66,7 +68,9 @@ def _timing(model: ModelWrapper) -> tuple[dict[str, float], dict[tuple[str, str]
         timed = [t for _, t in frames] or [t for _, t in ports]
         words_in = min(words[t] for t in timed) if timed else 1
         stretch = max((gap.get(t, 1.0) for t in timed), default=1.0) if not frames else max(1.0, t_frame / words_in)
-        delay = min(op.latency() * stretch, t_frame + op.latency())
+        # the latency's last cycle is the output register; the cycles before it wait for
+        # input words, which come `stretch` cycles apart
+        delay = min((op.latency() - 1) * stretch + 1, t_frame + op.latency()) if op.latency() > 0 else 0.0
         if vectors and frames and not buffered:
             out = begin + FIFO_LATENCY + 2  # all it needs is in: the output register
         else:
@@ -116,16 +120,27 @@ def waiting_words(model: ModelWrapper) -> dict[tuple[str, str], int]:
     return out
 
 
+def fifo_depth(words: int, joins: bool) -> int:
+    """The depth of a FIFO that must hold `words`: those words, FIFO_MARGIN more (the latency
+    model's branch delays are estimates: a skip FIFO a few percent short stalls the graph
+    every frame) and FIFO_SLACK. Where nothing waits, MIN_FIFO_DEPTH, or FIFO_SLACK in front
+    of an op joining several frame streams, whose words meet a few cycles apart."""
+    if words:
+        return words + math.ceil(words * FIFO_MARGIN) + FIFO_SLACK
+    return FIFO_SLACK if joins else MIN_FIFO_DEPTH
+
+
 class SizeFIFOs(Transformation):
     """Stores the depth of the FIFO in front of every stream input as the consumer's
     `in_fifo_depths` (visible in the saved graph; the emitters and the estimate read it):
-    the words it must hold (waiting_words) and FIFO_SLACK, or MIN_FIFO_DEPTH where nothing waits."""
+    fifo_depth of the words it must hold (waiting_words)."""
 
     def apply(self, model: ModelWrapper) -> tuple[ModelWrapper, bool]:
         view = read_only(model)  # only node attributes change below
         waiting = waiting_words(view)
         for node in view.graph.node:
             op = getCustomOp(node)
+            frames = [t for t in stream_inputs(view, node) if len(tensor_shape(view, t)) > 2]
             words = [waiting[(node.name, port.name)] for port in op.in_ports()]
-            op.set_nodeattr("in_fifo_depths", [w + FIFO_SLACK if w else MIN_FIFO_DEPTH for w in words])
+            op.set_nodeattr("in_fifo_depths", [fifo_depth(w, len(frames) > 1) for w in words])
         return model, False
