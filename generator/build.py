@@ -210,6 +210,7 @@ def _build_into(opts: BuildOptions, device, cycles_target: int | None, tmp: Path
     x, labels, image_source = test_images(src, opts.images)
     log(f"[1/5] {src.describe}: export, FINN streamlining, lowering to hardware ops")
     streamlined, graph = build_dataflow(src.model, batch=1)
+    unfolded = graph  # folding works on a copy: this is the golden model at batch 1
     folded, warnings = fold(graph, opts.fold, cycles_target, device, opts.clock_mhz)
     for w in warnings:
         log(f"      warning: {w}")
@@ -220,9 +221,10 @@ def _build_into(opts: BuildOptions, device, cycles_target: int | None, tmp: Path
     tmp.mkdir(parents=True)
     # FINN's flow needs only the folded graph: it runs beside the stages below
     finn_stage = Stage("FINN", write_finn_project, folded, tmp / "finn", device.part, opts.clock_mhz)
+    hls4ml_stage = None
     try:
         log(f"[2/5] golden model on {len(x)} test images ({image_source})")
-        logits = run_dataflow(lower(streamlined, batch=len(x)), x)
+        logits = run_dataflow(unfolded if len(x) == 1 else lower(streamlined, batch=len(x)), x)
         with torch.no_grad():
             want = src.model(torch.from_numpy(x).float()).double().numpy()
         frac = int(graph.get_metadata_prop(OUTPUT_FRAC_KEY))
@@ -237,12 +239,14 @@ def _build_into(opts: BuildOptions, device, cycles_target: int | None, tmp: Path
                         "hardware": float((logits.argmax(1) == labels).mean()), "images": len(x)}
         write_tb_data(tb, tmp / TB_DIR, x, logits, labels)
 
-        log(f"[3/5] HLS project (hls/) and RTL project (rtl/)")
+        log(f"[3/5] HLS project (hls/), RTL project (rtl/), hls4ml project (hls4ml/)")
+        # hls4ml's converter needs the golden outputs and nothing of the emitters: beside them
+        hls4ml_stage = Stage("hls4ml", _write_hls4ml, graph, tmp / "hls4ml", top, device.part, opts.clock_mhz, x,
+                             logits)
         write_hls_project(graph, tmp / "hls", top, tb, device.part, opts.clock_mhz, src.describe, version())
         shutil.copytree(tmp / TB_DIR, tmp / "hls" / TB_DIR)
         write_rtl_project(graph, tmp / "rtl", top, tb, src.describe, version())
-
-        _write_hls4ml(graph, tmp / "hls4ml", top, device.part, opts.clock_mhz, x, logits, log)
+        hls4ml_stage.result()
 
         log(f"[4/5] FINN graph and FINN's estimates (finn/)")
         finn = finn_stage.result()
@@ -261,16 +265,17 @@ def _build_into(opts: BuildOptions, device, cycles_target: int | None, tmp: Path
             log(f"      warning: the golden model differs from PyTorch on {golden_mismatches} of {len(x)} images")
         return report
     finally:
-        finn_stage.cancel()  # a failed build leaves no child behind
+        for stage in (finn_stage, hls4ml_stage):  # a failed build leaves no child behind
+            if stage is not None:
+                stage.cancel()
 
 
 def _write_hls4ml(graph, out: Path, top: str, part: str, clock_mhz: float, x: np.ndarray,  # noqa: ANN001
-                  logits: np.ndarray, log) -> None:  # noqa: ANN001
+                  logits: np.ndarray) -> None:
     """DIR/hls4ml: the same folded graph as an hls4ml project (generator/hls4ml_export)."""
     from bnnforge.generator.hls4ml_export import convert
     from bnnforge.generator.hls4ml_export.project import write_project
 
-    log("      hls4ml project (hls4ml/)")
     hls_model = convert(graph, out, part=part, fold=None, clock_mhz=clock_mhz, project_name=top)
     write_project(hls_model, np.transpose(x, (0, 2, 3, 1)), logits)
 

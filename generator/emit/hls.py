@@ -45,6 +45,7 @@ def ap_types_dir() -> Path:
 
 
 LIMB_BITS = 64  # hw/hls/bnf_rom.h: a parameter word as 64-bit limbs, least significant first
+LIMB_MASK = (1 << LIMB_BITS) - 1
 
 
 def limb_count(bits: int) -> int:
@@ -54,10 +55,9 @@ def limb_count(bits: int) -> int:
 def limb_row(word: int, bits: int) -> str:
     """`{0x..ULL, ...}`: one word of a parameter array as C integer literals (not an ap_uint
     initializer: g++ compiles tens of thousands of those for many minutes; bnf_rom.h says why)."""
-    n = limb_count(bits)
-    digits = f"{word:0{n * LIMB_BITS // 4}x}"
-    limbs = (digits[k - LIMB_BITS // 4:k].lstrip("0") or "0" for k in range(len(digits), 0, -LIMB_BITS // 4))
-    return "{" + ", ".join(f"0x{d}ULL" for d in limbs) + "}"
+    if bits <= LIMB_BITS:
+        return f"{{0x{word:x}ULL}}"
+    return "{" + ", ".join(f"0x{(word >> (LIMB_BITS * k)) & LIMB_MASK:x}ULL" for k in range(limb_count(bits))) + "}"
 
 
 def cpp_array(array: HLSArray, name: str) -> str:

@@ -3,6 +3,8 @@ stream to different elements per word (FINN's InsertDWC plays this role there)."
 
 from __future__ import annotations
 
+import hashlib
+
 from onnx import helper
 from qonnx.core.datatype import DataType
 from qonnx.core.modelwrapper import ModelWrapper
@@ -63,9 +65,34 @@ class InsertWidthConverters(Transformation):
         return model, False
 
 
+# metadata of a graph prepare_interconnect made: the folding it was made for
+INTERCONNECT_KEY = "bnnforge_interconnect_of"
+
+
+def _folding_key(model: ModelWrapper) -> str:
+    """A digest of every op's name, type and attributes but the converters' and the FIFO
+    depths SizeFIFOs writes: what the interconnect depends on."""
+    h = hashlib.sha256()
+    for node in model.graph.node:
+        if node.op_type == "WidthConverter":
+            continue
+        h.update(f"{node.name}\0{node.op_type}\0".encode())
+        for a in node.attribute:
+            if a.name != "in_fifo_depths":
+                h.update(a.SerializeToString())
+    return h.hexdigest()
+
+
 def prepare_interconnect(model: ModelWrapper) -> ModelWrapper:
     """A copy of a folded graph with width converters and sized FIFOs, as the emitters and the
-    estimate need it (again on a graph that has them: earlier converters are replaced)."""
+    estimate need it (again on a graph that has them: earlier converters are replaced). A
+    graph this function made, unchanged since, is returned as it is: the build's emitters
+    each ask for it, and a full-size graph takes seconds to copy and size."""
     from bnnforge.generator.passes.fifos import SizeFIFOs
 
-    return model.transform(InsertWidthConverters(), cleanup=False).transform(SizeFIFOs(), cleanup=False)
+    key = _folding_key(model)
+    if model.get_metadata_prop(INTERCONNECT_KEY) == key:
+        return model
+    out = model.transform(InsertWidthConverters(), cleanup=False).transform(SizeFIFOs(), cleanup=False)
+    out.set_metadata_prop(INTERCONNECT_KEY, key)
+    return out
