@@ -15,7 +15,7 @@ from pathlib import Path
 from qonnx.core.modelwrapper import ModelWrapper
 
 from bnnforge.generator.finn_export import DEFAULT_PART
-from bnnforge.generator.passes.folding import ApplyFolding, AutoFolding, folding_of, read_folding
+from bnnforge.generator.passes.folding import ApplyFolding, AutoFolding, folding_of, hw_ops, read_folding
 from bnnforge.generator.passes.width_converters import prepare_interconnect
 from bnnforge.generator.report.devices import Device, find_device
 from bnnforge.quant.errors import BnnforgeError
@@ -71,6 +71,17 @@ def fit_to_part(graph: ModelWrapper, device: Device, target_cycles: int | None =
     folded, warnings, used, cycles = trial(target_cycles)
     if device.fits(used):
         return folded, warnings
+    # what the layers' functions must store whatever the folding (weights, thresholds, frame
+    # and line buffers): beyond every bit the part has, no folding fits, and the smallest
+    # folding's trial (seconds on a full-size network) can be skipped
+    needed = sum(op.memory_bits()["floor_bits"] for op in hw_ops(folded))
+    if needed > device.memory_bits():
+        message = (f"no folding fits {device.part}: at {fps(cycles)} the estimate needs {excess(used)}; the layers "
+                   f"must store {needed / 1e6:,.1f} Mbit whatever the folding, more than the {device.memory_bits() / 1e6:,.1f} "
+                   f"Mbit of block RAM, LUTs and flip-flops of {device.part} together")
+        if target_cycles is not None:
+            raise BnnforgeError(message)
+        return folded, [*warnings, message]
     smallest = trial(SLOWEST_TARGET)
     if not device.fits(smallest[2]):
         message = (f"no folding fits {device.part}: at {fps(cycles)} the estimate needs {excess(used)}; even the "

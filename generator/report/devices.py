@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from bnnforge.quant.errors import BnnforgeError
 
 CAPACITY_KEYS = ("lut", "ff", "bram18", "uram", "dsp")
+BRAM18_BITS, URAM_BITS = 18 * 1024, 288 * 1024
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,11 @@ class Device:
 
     def fits(self, used: dict[str, float]) -> bool:
         return all(u <= 1.0 for u in self.utilisation(used).values())
+
+    def memory_bits(self) -> int:
+        """More bits than the part can hold in any form: every block RAM and UltraRAM, every
+        LUT as 64 bits of distributed RAM and every flip-flop."""
+        return self.bram18 * BRAM18_BITS + self.uram * URAM_BITS + self.lut * 64 + self.ff
 
 
 DEVICES = (
