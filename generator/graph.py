@@ -74,11 +74,11 @@ def fit_to_part(graph: ModelWrapper, device: Device, target_cycles: int | None =
     # what the layers' functions must store whatever the folding (weights, thresholds, frame
     # and line buffers): beyond every bit the part has, no folding fits, and the smallest
     # folding's trial (seconds on a full-size network) can be skipped
-    needed = sum(op.memory_bits()["floor_bits"] for op in hw_ops(folded))
-    if needed > device.memory_bits():
+    needed, capacity = sum(op.memory_bits()["floor_bits"] for op in hw_ops(folded)), device.memory_bits()
+    if needed > capacity:
         message = (f"no folding fits {device.part}: at {fps(cycles)} the estimate needs {excess(used)}; the layers "
-                   f"must store {needed / 1e6:,.1f} Mbit whatever the folding, more than the {device.memory_bits() / 1e6:,.1f} "
-                   f"Mbit of block RAM, LUTs and flip-flops of {device.part} together")
+                   f"must store {needed / 1e6:,.1f} Mbit whatever the folding, more than the {capacity / 1e6:,.1f} "
+                   f"Mbit of block RAM, UltraRAM, LUTs and flip-flops of {device.part} together")
         if target_cycles is not None:
             raise BnnforgeError(message)
         return folded, [*warnings, message]

@@ -52,17 +52,17 @@ def _timing(model: ModelWrapper) -> tuple[dict[str, float], dict[tuple[str, str]
         words = {t: p.frame_words(tensor_shape(model, t)) for p, t in ports}
         vectors = [t for _, t in ports if len(tensor_shape(model, t)) == 2]
         frames = [(p, t) for p, t in ports if t not in vectors]
+        mixed = bool(vectors and frames)
         # a vector joined with a frame stream (an embedding, thresholds) is taken whole, into
-        # the op's own banks, before the frame's words that need it
-        complete = max((ready[v] + (words[v] - 1) * gap.get(v, 1.0) for v in vectors), default=0.0) \
-            if frames else None
+        # the op's own banks, before the frame's words that need it; its words trickle in over
+        # `span` cycles while the frame's may all be there (the branches' modelled latencies
+        # are bounds, not exact): a waiting frame stream holds at least that long
+        spans = {v: (words[v] - 1) * gap.get(v, 1.0) for v in vectors} if mixed else {}
+        complete = max((ready[v] + spans[v] for v in spans), default=None)
+        span = max(spans.values(), default=0.0)
         buffered = op.frame_buffered_inputs()
         waiting = [t for p, t in frames if p.name not in buffered] if frames else [t for _, t in ports]
         begin = max([ready[t] for t in waiting] + ([complete] if complete is not None else []), default=0.0)
-        # the vector's words trickle in over `span` cycles while the frame's may all be there
-        # (the branches' modelled latencies are bounds, not exact): a waiting frame stream
-        # holds at least that long
-        span = max((words[v] - 1) * gap.get(v, 1.0) for v in vectors) if vectors and frames else 0.0
         for p, t in ports:
             wait[(node.name, p.name)] = max(begin - ready[t], span) if t in waiting else 0.0
         timed = [t for _, t in frames] or [t for _, t in ports]
@@ -71,11 +71,11 @@ def _timing(model: ModelWrapper) -> tuple[dict[str, float], dict[tuple[str, str]
         # the latency's last cycle is the output register; the cycles before it wait for
         # input words, which come `stretch` cycles apart
         delay = min((op.latency() - 1) * stretch + 1, t_frame + op.latency()) if op.latency() > 0 else 0.0
-        if vectors and frames and not buffered:
+        if mixed and not buffered:
             out = begin + FIFO_LATENCY + 2  # all it needs is in: the output register
         else:
             out = max([ready[t] for t in timed], default=0.0) + FIFO_LATENCY + delay
-            if vectors and frames:
+            if mixed:
                 out = max(out, complete + FIFO_LATENCY + 2)  # the last vector word, then the output register
         for t, port in zip(node.output, op.out_ports()):
             ready[t] = out
