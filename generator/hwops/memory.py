@@ -46,6 +46,24 @@ def bram18(width: int, depth: int) -> int:
     return min(math.ceil(width / w) * math.ceil(depth / d) for w, d in BRAM18_SHAPES)
 
 
+def bram18_banks(width: int, depth: int) -> int:
+    """Depth banks of the aspect bram18() chooses (the first with fewest RAMB18s, as Yosys
+    picks it): a read word comes from one of them, through a multiplexer."""
+    if width <= 0 or depth <= 0:
+        return 0
+    n = bram18(width, depth)
+    return next(math.ceil(depth / d) for w, d in BRAM18_SHAPES if math.ceil(width / w) * math.ceil(depth / d) == n)
+
+
+def bank_mux_lut(width: int, depth: int) -> int:
+    """LUTs of the read multiplexer over a block RAM's depth banks: a LUT6 per data bit picks
+    one of up to 4 banks (Yosys xc7: 1152 x 32 in three 512 x 36 banks, 32 LUT; 1152 x 2048,
+    2048). Fewest RAMB18s is the rule even so: a RAMB18 is scarcer on every part than the
+    LUT per bit its saving costs."""
+    banks = bram18_banks(width, depth)
+    return width * math.ceil((banks - 1) / 3) if banks > 1 else 0
+
+
 def uram288(width: int, depth: int) -> int:
     if width <= 0 or depth <= 0:
         return 0

@@ -14,7 +14,7 @@ from qonnx.core.datatype import DataType
 from bnnforge.generator.hwops.base import (HLSArray, HLSInstance, HWOp, Literal, MemoryFile, RTLInstance, bits_for,
                                            divisors, param_codes)
 from bnnforge.generator.hwops.memory import address_bits as _index_bits
-from bnnforge.generator.hwops.memory import memory_cost, weight_rom_style
+from bnnforge.generator.hwops.memory import bank_mux_lut, lutram_lut, memory_cost, weight_rom_style
 from bnnforge.generator.hwops.ports import Port, in_port, out_port, pack_words
 from bnnforge.quant.errors import BnnforgeError
 
@@ -128,9 +128,12 @@ class BinaryMVAU(_MVAU):
     direction bit: negating an output's weights negates its dot, and -dot >= t is the
     flipped comparison. (The lowering does not fuse yet: no zoo model has a batch norm
     directly before a sign; their binary convs feed the residual stream.)
-    Zero padding of the conv cannot be a bit: the SlidingWindow inserts bit 0 (-1) there and
-    this unit adds back the weights of the padded taps (a small per-border-class table),
-    so the result equals the zero-padded convolution exactly. Grouped convs (FTBNN group
+    Zero padding of the conv cannot be a bit: the SlidingWindow inserts bit 0 (-1) there.
+    When every SIMD word lies within one kernel tap (SIMD | Cin per group, `pad_steps`), a
+    one-bit table over (border class, fold step) marks the padded steps and the lanes add
+    SIMD there instead of twice the popcount, which against the -MW bias is exactly 0; else
+    the unit adds back the weights of the padded taps (a per-border-class bias table). Either
+    way the result equals the zero-padded convolution exactly. Grouped convs (FTBNN group
     execution) store only each group's MW = k*k*Cin/groups weights per output.
 
     RTL: bnf_binary_mvau.v streams the weights from memory (PE x SIMD folding); the fully
@@ -240,6 +243,25 @@ class BinaryMVAU(_MVAU):
         cols, cpat = classes(w, ow)
         return rows, cols, rpat, cpat
 
+    def pad_steps(self) -> bool:
+        """Padding by marked steps (the RTL's PAD_STEP): the layer pads and each SIMD word
+        of the (per group) input vector lies within one kernel tap, so a step's word is either
+        all padding or none."""
+        if not self.get_nodeattr("pad") or self.is_const():
+            return False
+        cg = self.get_nodeattr("MW") // self.get_nodeattr("kernel") ** 2  # channels a tap (a group)
+        return cg % self.get_nodeattr("SIMD") == 0
+
+    def _pad_masks(self) -> tuple[list[int], list[int]]:
+        """Per output row the kernel rows in the padding (bit ky), per output column the
+        kernel columns (bit kx): a step's word is padding where either bit of its tap is set."""
+        rows, cols, rpat, cpat = self.border_classes()
+
+        def bits(pattern: np.ndarray) -> int:
+            return int(sum(1 << i for i, bad in enumerate(pattern) if bad))
+
+        return [bits(rpat[r]) for r in rows], [bits(cpat[c]) for c in cols]
+
     def _corrections(self, w: np.ndarray) -> np.ndarray:
         """[row classes * column classes, MH]: the sum of the +-1 weights of the taps each
         border class pads, per output (what the window's -1 bits there took away)."""
@@ -259,11 +281,12 @@ class BinaryMVAU(_MVAU):
         return self.dot_width() + self.get_nodeattr("thresholds")
 
     def _biases(self, w: np.ndarray, t: np.ndarray | None) -> np.ndarray:
-        """[border classes, MH]: what each accumulator starts from, corr - MW, minus the
-        threshold with fused thresholds. Thresholds are clipped to [-MW, MW + 1]: beyond,
-        every dot (|dot| <= MW) compares alike."""
+        """[border classes, MH] (one row with `pad_steps`): what each accumulator starts
+        from, corr - MW, minus the threshold with fused thresholds. Thresholds are clipped to
+        [-MW, MW + 1]: beyond, every dot (|dot| <= MW) compares alike."""
         mw = self.get_nodeattr("MW")
-        bias = self._corrections(w) - mw
+        corr = np.zeros((1, self.get_nodeattr("MH")), np.int64) if self.pad_steps() else self._corrections(w)
+        bias = corr - mw
         if self.get_nodeattr("thresholds"):
             bias = bias - np.clip(np.asarray(t, np.int64).reshape(-1), -mw, mw + 1)[None, :]
         return bias
@@ -275,10 +298,15 @@ class BinaryMVAU(_MVAU):
         nf, sf = mh // pe, mw // simd
         words = np.asarray(w, np.int64).reshape(nf, pe, sf, simd).transpose(0, 2, 1, 3).reshape(nf * sf, pe * simd)
         rows, cols, _, cpat = self.border_classes()
-        bias = self._biases(w, t)  # [classes, MH]: class-major, then fold, then lane
-        # border-class bases, so the RTL adds instead of multiplying
-        return {"WEIGHT_FILE": pack_words(words, 1), "BIAS_FILE": pack_words(bias.reshape(-1, pe), self.acc_width()),
-                "ROWCLS_FILE": [r * len(cpat) * nf for r in rows], "COLCLS_FILE": [c * nf for c in cols]}
+        bias = self._biases(w, t)  # [classes or 1, MH]: class-major, then fold, then lane
+        mems = {"WEIGHT_FILE": pack_words(words, 1), "BIAS_FILE": pack_words(bias.reshape(-1, pe), self.acc_width())}
+        if self.pad_steps():  # padding masks; one bias per output: border-class bases of 0
+            rowpad, colpad = self._pad_masks()
+            return {**mems, "ROWCLS_FILE": [0] * len(rows), "COLCLS_FILE": [0] * len(cols), "ROWPAD_FILE": rowpad,
+                    "COLPAD_FILE": colpad}
+        # border-class bases, so the RTL adds instead of multiplying; no padding masks
+        return {**mems, "ROWCLS_FILE": [r * len(cpat) * nf for r in rows], "COLCLS_FILE": [c * nf for c in cols],
+                "ROWPAD_FILE": [0] * len(rows), "COLPAD_FILE": [0] * len(cols)}
 
     def _check(self) -> None:
         mh, mw, g, k = (self.get_nodeattr(a) for a in ("MH", "MW", "groups", "kernel"))
@@ -320,16 +348,21 @@ class BinaryMVAU(_MVAU):
                 "ROWCLS": Literal.of(np.array([r * len(cpat) for r in rows]), clw),
                 "COLCLS": Literal.of(np.array(cols), clw)})
         mems = self._memory_words(w, t)
+        pad_steps = self.pad_steps()
+        for unused in (("ROWCLS_FILE", "COLCLS_FILE") if pad_steps else ("ROWPAD_FILE", "COLPAD_FILE")):
+            del mems[unused]
         pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
         index_bits = _index_bits(len(mems["BIAS_FILE"]))  # border classes x NF
+        k = self.get_nodeattr("kernel")
         widths = {"WEIGHT_FILE": pe * simd, "BIAS_FILE": pe * self.acc_width(), "ROWCLS_FILE": index_bits,
-                  "COLCLS_FILE": index_bits}
+                  "COLCLS_FILE": index_bits, "ROWPAD_FILE": k, "COLPAD_FILE": k}
         bias = self._biases(w, t)
         fixed = bool((bias == bias.flat[0]).all())  # one start value for every accumulator
         block = weight_rom_style(len(mems["WEIGHT_FILE"]), self.get_nodeattr("ram_style")) == "block"
         return RTLInstance("bnf_binary_mvau", (*files, "bnf_binary_mvau.v"), {
             **common, "PE": pe, "SIMD": simd, "G": self.get_nodeattr("groups"), "KK": self._kk(),
-            "FIXED_START": int(fixed), "START": int(bias.flat[0]) % (1 << self.acc_width()) if fixed else 0, "WROM_BLOCK": int(block),
+            "FIXED_START": int(fixed), "START": int(bias.flat[0]) % (1 << self.acc_width()) if fixed else 0,
+            "WROM_BLOCK": int(block), "PAD_STEP": int(pad_steps), "K": self.get_nodeattr("kernel"),
             **{k: MemoryFile(tuple(v), widths[k]) for k, v in mems.items()}})
 
     def _params(self, params: tuple) -> tuple[np.ndarray, np.ndarray | None]:
@@ -348,11 +381,14 @@ class BinaryMVAU(_MVAU):
         pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
         config = {"MW": c["MW"], "MH": c["MH"], "PE": pe, "SIMD": simd, "OUT_W": c["OUT_W"], "OH": c["OH"],
                   "OW": c["OW"], "NCLS": c["NROWCLS"] * c["NCOLCLS"], "G": self.get_nodeattr("groups"),
-                  "KK": self._kk(), "THRESH": c["THRESH"], **self.stream_config()}
+                  "KK": self._kk(), "K": self.get_nodeattr("kernel"), "THRESH": c["THRESH"],
+                  "PAD_STEP": int(self.pad_steps()), **self.stream_config()}
         arrays = (HLSArray(pe * simd, "weights", tuple(mems["WEIGHT_FILE"])),
                   HLSArray(pe * self.acc_width(), "bias", tuple(mems["BIAS_FILE"])),
                   HLSArray(16, "rowbase", tuple(mems["ROWCLS_FILE"])),
-                  HLSArray(16, "colbase", tuple(mems["COLCLS_FILE"])))
+                  HLSArray(16, "colbase", tuple(mems["COLCLS_FILE"])),
+                  HLSArray(self.get_nodeattr("kernel"), "rowpad", tuple(mems["ROWPAD_FILE"])),
+                  HLSArray(self.get_nodeattr("kernel"), "colpad", tuple(mems["COLPAD_FILE"])))
         return HLSInstance("bnf_binary_mvau.h", "bnf_binary_mvau", config, arrays)
 
     def resources(self) -> dict[str, int]:
@@ -369,8 +405,10 @@ class BinaryMVAU(_MVAU):
         oh, ow = self.out_shape()[1:3]
         ncls = len(rpat) * len(cpat)
         xy = _index_bits(oh) + _index_bits(ow)  # pixel counters
-        # the bias table is a constant (-MW) without padding or thresholds
-        varying_bias = bool(self.get_nodeattr("pad") or self.get_nodeattr("thresholds"))
+        pad_steps = self.pad_steps()
+        # the bias table is a constant (-MW) without thresholds and without a per-class
+        # padding correction
+        varying_bias = bool((self.get_nodeattr("pad") and not pad_steps) or self.get_nodeattr("thresholds"))
         if self.is_const():
             # per output: the popcount (weights as inverters inside its LUTs), one adder, and
             # the border-class bias lookup folded into it
@@ -387,22 +425,36 @@ class BinaryMVAU(_MVAU):
         if self._memory_log is not None:
             self._memory_log.append(pe * simd * nf * sf)
         wmem = memory_cost(pe * simd, nf * sf, "rom", wstyle)
-        bmem = self.memory(pe * acc, ncls * nf, "rom") if varying_bias else {"lut": 0, "bram18": 0, "uram": 0}
-        ca = _index_bits(ncls * nf)
-        if ncls > 1:  # border-class bases (small ROMs over the pixel counters) and their sum
+        if wmem["bram18"]:  # a block RAM deeper than one bank: the read multiplexer
+            lut += bank_mux_lut(pe * simd, nf * sf)
+        none = {"lut": 0, "bram18": 0, "uram": 0}
+        bmem = self.memory(pe * acc, (1 if pad_steps else ncls) * nf, "rom") if varying_bias else none
+        if pad_steps:
+            # tap counters, the K-bit row and column masks over the pixel counters and the
+            # padded-step select; per lane the SIMD-or-popcount addend
+            k = self.get_nodeattr("kernel")
+            taps = _index_bits(sf // (k * k)) + 2 * _index_bits(k)
+            lut += taps + k * (-(-oh // 64) + -(-ow // 64)) + 3 + pe * bits_for(0, 2 * simd)
+        elif ncls > 1:  # border-class bases (small ROMs over the pixel counters) and their sum
+            ca = _index_bits(ncls * nf)
             lut += 2 * ca + ca * (-(-oh // 64) + -(-ow // 64))
-        else:  # one border class: no pixel counters
+        if ncls == 1 and not pad_steps:  # the pixel does not matter: no pixel counters
             xy = 0
         counters = _index_bits(sf) + _index_bits(nf) + _index_bits(nf * sf) + xy
         lut += wmem["lut"] + BIAS_ROM_FACTOR * bmem["lut"] + counters + 4
         # accumulators, output word, weight word (inside the block RAM when it is one)
         ff = pe * (acc + ew + (simd if wstyle == "distributed" else 0)) + counters + 2
+        inbuf = none
         if g == 1:
-            lut += self.memory(simd, sf)["lut"] if nf > 1 else 0  # input words kept for later folds
+            inbuf = self.memory(simd, sf) if nf > 1 else none  # input words kept for later folds
+            if inbuf["lut"]:  # LUTRAM (read by address: its 64-word banks through a mux)
+                lut += lutram_lut(simd, sf) + simd * (-(-sf // 64) - 1)
         else:  # double-buffered vectors (2 x 2**LW words) and the group address counters
             lw = _index_bits(g * sf)
             lut += self.memory(simd, 2 << lw)["lut"] + 3 * lw
             ff += 3 * lw + 8
-        return {"lut": lut, "ff": ff, "bram18": wmem["bram18"] + bmem["bram18"], "uram": wmem["uram"] + bmem["uram"],
-                "dsp": 0}
+        if pad_steps:
+            ff += taps
+        return {"lut": lut, "ff": ff, "bram18": wmem["bram18"] + bmem["bram18"] + inbuf["bram18"],
+                "uram": wmem["uram"] + bmem["uram"] + inbuf["uram"], "dsp": 0}
 

@@ -6,9 +6,17 @@
 // which enters the bias table below: no comparator, no separate threshold memory).
 // The NF = MH/PE output folds reuse the input vector, so the unit takes NF * SF cycles
 // per vector (SF = MW/SIMD), one fold step per cycle, stalling only on the streams.
-// corr adds back the weights of taps that fell into the zero padding of a k x k conv (the
-// window generator sends -1 there): a small table indexed by the pixel's border class
-// (row class, column class) and the fold, read from memory files the emitter writes.
+// Zero padding of a k x k conv: the window generator sends -1 bits there, which must count
+// as 0. Two ways, chosen by the emitter:
+// - PAD_STEP = 1 (each SIMD word lies within one kernel tap): a step's word is padding when
+//   its tap's kernel row is padded at this output row or its kernel column at this output
+//   column (a K-bit mask per output row and per output column, and tap counters beside the
+//   fold counter); such a step adds SIMD instead of twice its popcount, which against the
+//   -MW in the bias is exactly +0. The bias is then per output only (NF words), as without
+//   padding.
+// - PAD_STEP = 0 (words straddle taps): corr adds back the weights of the padded taps, from
+//   a bias table indexed by the border class and the fold (NCLS*NF words of PE biases).
+// Border class = (row class, column class), read from memory files the emitter writes.
 // OUT_W >= $clog2(MW + 1) + 1 (the emitter passes the signed width of [-MW, MW]).
 //
 // G = 1: fold 0 consumes the input words as they arrive and keeps them for the later
@@ -33,16 +41,20 @@ module bnf_binary_mvau #(
     parameter integer NCOLCLS = 1,
     parameter integer G = 1,              // groups
     parameter integer KK = 1,             // kernel taps k*k (the grouped vector's layout)
+    parameter integer K = 1,              // kernel size k (PAD_STEP's tap counters)
     parameter integer THRESH = 0,         // 1: output bits dot >= threshold
     // 1: every accumulator starts each output from the same bias START (no padding table,
     // no thresholds): loaded by the flip-flops' synchronous set/reset, no start multiplexer
     parameter integer FIXED_START = 0,
     parameter integer START = 0,          // two's complement in ACC_W bits (non-negative)
     parameter integer WROM_BLOCK = 0,     // 1: the weight ROM in block RAM (memory.weight_rom_style)
+    parameter integer PAD_STEP = 0,       // 1: padded steps marked in PAD_FILE (see above)
     parameter WEIGHT_FILE = "",           // NF*SF words of PE*SIMD bits, hex
-    parameter BIAS_FILE = "",             // NROWCLS*NCOLCLS*NF words of PE*ACC_W bits, hex
-    parameter ROWCLS_FILE = "",           // per output row: row class * NCOLCLS * NF
-    parameter COLCLS_FILE = "",           // per output column: column class * NF
+    parameter BIAS_FILE = "",             // (PAD_STEP ? 1 : NCLS)*NF words of PE*ACC_W bits, hex
+    parameter ROWPAD_FILE = "",           // PAD_STEP, per output row: K bits, bit ky = kernel row ky padded
+    parameter COLPAD_FILE = "",           // PAD_STEP, per output column: K bits, bit kx = kernel column kx padded
+    parameter ROWCLS_FILE = "",           // !PAD_STEP, per output row: row class * NCOLCLS * NF
+    parameter COLCLS_FILE = "",           // !PAD_STEP, per output column: column class * NF
     parameter integer IN_TW = ((SIMD + 7) / 8) * 8,
     parameter integer OUT_TW = ((PE * (THRESH != 0 ? 1 : OUT_W) + 7) / 8) * 8
 ) (
@@ -66,9 +78,12 @@ module bnf_binary_mvau #(
     localparam integer SW = SF > 1 ? $clog2(SF) : 1;
     localparam integer NW = NF > 1 ? $clog2(NF) : 1;
     localparam integer WA = NF * SF > 1 ? $clog2(NF * SF) : 1;
-    localparam integer CA = NCLS * NF > 1 ? $clog2(NCLS * NF) : 1;
+    localparam integer NB = (PAD_STEP != 0 ? 1 : NCLS) * NF;  // bias words
+    localparam integer CA = NB > 1 ? $clog2(NB) : 1;
     localparam integer YW = OH > 1 ? $clog2(OH) : 1;
     localparam integer XW = OW > 1 ? $clog2(OW) : 1;
+    localparam [31:0] SIMD_32 = SIMD;
+    localparam [CW-1:0] SIMD_C = SIMD_32[CW-1:0];      // a padded step's addend (SIMD < 2**CW)
     localparam [31:0] SF_M1 = SF - 1, NF_M1 = NF - 1, WA_M1 = NF * SF - 1, OH_M1 = OH - 1, OW_M1 = OW - 1;
     localparam [SW-1:0] SF_LAST = SF_M1[SW-1:0];
     localparam [NW-1:0] NF_LAST = NF_M1[NW-1:0];
@@ -77,8 +92,11 @@ module bnf_binary_mvau #(
     localparam [XW-1:0] OW_LAST = OW_M1[XW-1:0];
 
     // ---- fold and pixel counters --------------------------------------------------------
-    reg [SW-1:0] sf;
-    reg [NW-1:0] nf;
+    // SF a power of two (and SF, NF > 1): the weight address nf * SF + sf is {nf, sf}, so
+    // one counter serves all three; else sf and nf count beside it
+    localparam integer SPLIT_WA = (SF > 1 && NF > 1 && (SF & (SF - 1)) == 0) ? 1 : 0;
+    wire [SW-1:0] sf;
+    wire [NW-1:0] nf;
     reg [WA-1:0] wa;                                   // nf * SF + sf
     reg [YW-1:0] oy;
     reg [XW-1:0] ox;
@@ -182,29 +200,69 @@ module bnf_binary_mvau #(
     wire [WA-1:0] wa_next = (wa == WA_LAST) ? {WA{1'b0}} : wa + 1'b1;
     bnf_binary_mvau_rom #(.W(PE*SIMD), .D(NF*SF), .AW(WA), .SYNC(1), .BLOCK(WROM_BLOCK), .FILE(WEIGHT_FILE)) u_weights (
         .clk(ap_clk), .en(step || !ap_rst_n), .a(ap_rst_n ? wa_next : {WA{1'b0}}), .q(w));
-    // Per border class and fold, PE signed biases corr - MW (- t with THRESH): each lane's
-    // accumulator starts from its bias and adds twice the popcount, so that after the last
-    // step it holds the dot (or dot - t, whose sign is the output bit) with one adder.
-    wire [CA-1:0] ca;
+    // PE signed biases per output fold (PAD_STEP = 0: per border class and fold), corr - MW
+    // (- t with THRESH): each lane's accumulator starts from its bias and adds twice the
+    // popcount, so that after the last step it holds the dot (or dot - t, whose sign is the
+    // output bit) with one adder.
+    wire [CA-1:0] ca;                                  // bias address
+    wire pad;                                          // this step's word is zero padding
     generate
-        if (NCLS > 1) begin : g_cls
-            // border-class bases over the pixel counters (weights and corrections below)
-            reg [CA-1:0] rowbase [0:OH-1];             // row class * NCOLCLS * NF
-            reg [CA-1:0] colbase [0:OW-1];             // column class * NF
+        if (PAD_STEP != 0) begin : g_padstep
+            // the step's kernel tap (ky, kx) and word within the tap, counted beside sf
+            localparam integer WPT = SF / (K * K);     // words per tap
+            localparam integer TJW = WPT > 1 ? $clog2(WPT) : 1;
+            localparam integer KW = K > 1 ? $clog2(K) : 1;
+            localparam [31:0] WPT_M1 = WPT - 1, K_M1 = K - 1;
+            localparam [TJW-1:0] TJ_LAST = WPT_M1[TJW-1:0];
+            localparam [KW-1:0] K_LAST = K_M1[KW-1:0];
+            reg [TJW-1:0] tj;
+            reg [KW-1:0] ky, kx;
+            reg [K-1:0] rowpad [0:OH-1];
+            reg [K-1:0] colpad [0:OW-1];
             initial begin
-                $readmemh(ROWCLS_FILE, rowbase);
-                $readmemh(COLCLS_FILE, colbase);
+                $readmemh(ROWPAD_FILE, rowpad);
+                $readmemh(COLPAD_FILE, colpad);
             end
-            assign ca = rowbase[oy] + colbase[ox] + {{(CA-NW){1'b0}}, nf};  // CA >= NW
-        end else begin : g_nocls                       // one class: the pixel does not matter
-            assign ca = nf;
-            // verilator lint_off UNUSEDSIGNAL
-            wire unused_xy = |oy | |ox;
-            // verilator lint_on UNUSEDSIGNAL
+            wire [K-1:0] rmask = rowpad[oy];
+            wire [K-1:0] cmask = colpad[ox];
+            assign pad = rmask[ky] | cmask[kx];
+            always @(posedge ap_clk) begin
+                if (!ap_rst_n || (step && last_sf)) begin
+                    tj <= {TJW{1'b0}};
+                    kx <= {KW{1'b0}};
+                    ky <= {KW{1'b0}};
+                end else if (step) begin
+                    if (tj != TJ_LAST) begin
+                        tj <= tj + 1'b1;
+                    end else begin
+                        tj <= {TJW{1'b0}};
+                        kx <= (kx == K_LAST) ? {KW{1'b0}} : kx + 1'b1;
+                        if (kx == K_LAST) ky <= ky + 1'b1;
+                    end
+                end
+            end
+            assign ca = nf;                            // CA = NW
+        end else begin : g_padtable
+            assign pad = 1'b0;
+            if (NCLS > 1) begin : g_cls
+                // border-class bases over the pixel counters, so the address is a sum
+                reg [CA-1:0] rowbase [0:OH-1];         // row class * NCOLCLS * NF
+                reg [CA-1:0] colbase [0:OW-1];         // column class * NF
+                initial begin
+                    $readmemh(ROWCLS_FILE, rowbase);
+                    $readmemh(COLCLS_FILE, colbase);
+                end
+                assign ca = rowbase[oy] + colbase[ox] + {{(CA-NW){1'b0}}, nf};  // CA >= NW
+            end else begin : g_nocls                   // one class: the pixel does not matter
+                assign ca = nf;
+                // verilator lint_off UNUSEDSIGNAL
+                wire unused_xy = |oy | |ox;
+                // verilator lint_on UNUSEDSIGNAL
+            end
         end
     endgenerate
     wire [PE*ACC_W-1:0] bias;
-    bnf_binary_mvau_rom #(.W(PE*ACC_W), .D(NCLS*NF), .AW(CA), .SYNC(0), .FILE(BIAS_FILE)) u_bias (
+    bnf_binary_mvau_rom #(.W(PE*ACC_W), .D(NB), .AW(CA), .SYNC(0), .FILE(BIAS_FILE)) u_bias (
         .clk(ap_clk), .en(1'b0), .a(ca), .q(bias));
 
     reg [ACC_W-1:0] acc [0:PE-1];
@@ -214,7 +272,8 @@ module bnf_binary_mvau #(
         for (p = 0; p < PE; p = p + 1) begin : g_pe
             wire [CW-1:0] pc;
             bnf_binary_mvau_xnor_popcount #(.N(SIMD), .W(CW)) u_pc (.x(x), .w(w[p*SIMD +: SIMD]), .count(pc));
-            wire [ACC_W+CW:0] twice = {{ACC_W{1'b0}}, pc, 1'b0};
+            // a padded step adds SIMD: +0 against the -MW in the bias
+            wire [ACC_W+CW:0] twice = pad ? {{(ACC_W+1){1'b0}}, SIMD_C} : {{ACC_W{1'b0}}, pc, 1'b0};
             wire [ACC_W-1:0] total;
             if (FIXED_START != 0) begin : g_fixed
                 // the accumulator holds the start value from reset and from every last step
@@ -244,8 +303,6 @@ module bnf_binary_mvau #(
 
     always @(posedge ap_clk) begin
         if (!ap_rst_n) begin
-            sf <= {SW{1'b0}};
-            nf <= {NW{1'b0}};
             wa <= {WA{1'b0}};
             oy <= {YW{1'b0}};
             ox <= {XW{1'b0}};
@@ -257,10 +314,8 @@ module bnf_binary_mvau #(
                     out_data <= {{(OUT_TW-PE*EW){1'b0}}, outs};
                     out_valid <= 1'b1;
                 end
-                sf <= last_sf ? {SW{1'b0}} : sf + 1'b1;
                 wa <= wa_next;
                 if (last_sf) begin
-                    nf <= last_nf ? {NW{1'b0}} : nf + 1'b1;
                     if (last_nf) begin
                         ox <= (ox == OW_LAST) ? {XW{1'b0}} : ox + 1'b1;
                         if (ox == OW_LAST) oy <= (oy == OH_LAST) ? {YW{1'b0}} : oy + 1'b1;
@@ -269,6 +324,27 @@ module bnf_binary_mvau #(
             end
         end
     end
+
+    generate
+        if (SPLIT_WA != 0) begin : g_split_wa      // WA = NW + SW
+            assign sf = wa[SW-1:0];
+            assign nf = wa[WA-1:SW];
+        end else begin : g_fold_counters
+            reg [SW-1:0] sf_r;
+            reg [NW-1:0] nf_r;
+            always @(posedge ap_clk) begin
+                if (!ap_rst_n) begin
+                    sf_r <= {SW{1'b0}};
+                    nf_r <= {NW{1'b0}};
+                end else if (step) begin
+                    sf_r <= last_sf ? {SW{1'b0}} : sf_r + 1'b1;
+                    if (last_sf) nf_r <= last_nf ? {NW{1'b0}} : nf_r + 1'b1;
+                end
+            end
+            assign sf = sf_r;
+            assign nf = nf_r;
+        end
+    endgenerate
 
     // verilator lint_off UNUSEDSIGNAL
     wire unused_tdata = |in0_V_TDATA;
