@@ -59,12 +59,15 @@ def popcount_luts(n: int) -> float:
 
 def xnor_popcount_luts(n: int) -> float:
     """LUTs of bnf_binary_mvau's XNOR-popcount of an input and a streamed weight word: two
-    LUT6 per triple of (x, w) pairs, then (more than two triples) the counts of the 1s and
-    2s bits and their sum."""
+    LUT6 per triple of (x, w) pairs, then the sum of the triples' 2-bit counts: an adder for
+    two, a LUT6 per sum bit for three, beyond that the counts of the 1s and 2s bits and
+    their sum."""
     triples = -(-n // 3)
     cells = 2 * (n // 3) + (0 if n % 3 == 0 else 1 if n % 3 == 1 else 2)
     if triples <= 2:
         return cells + (bits_for(0, n) - 1 if triples == 2 else 0)
+    if triples == 3:  # bnf_binary_mvau_sum3: a LUT6 per bit of the three counts' sum
+        return cells + 4
     return cells + 2 * popcount_luts(triples) + bits_for(0, n)
 
 
@@ -419,7 +422,7 @@ class BinaryMVAU(_MVAU):
         # per bit of the popcount (the accumulator's bits above it ride the carry chain);
         # otherwise the start multiplexer makes it a LUT per accumulator bit
         fixed = not varying_bias
-        lut = pe * (xnor_popcount_luts(simd) + (bits_for(0, simd) if fixed else acc))
+        lut = pe * (xnor_popcount_luts(simd) + (acc - 1 if fixed else acc))
         # the weight ROM: LUTs up to 64 words, deeper block RAM (memory.weight_rom_style)
         wstyle = weight_rom_style(nf * sf, self.get_nodeattr("ram_style"))
         if self._memory_log is not None:

@@ -382,6 +382,10 @@ module bnf_binary_mvau_xnor_popcount #(
             assign sum = {{(W+TW-1){1'b0}}, twos, ones};
         end else if (T == 2) begin : g_two                // N <= 6: add the two counts
             assign sum = {{(W+TW-1){1'b0}}, twos[0], ones[0]} + {{(W+TW-1){1'b0}}, twos[1], ones[1]};
+        end else if (T == 3) begin : g_three              // N <= 9: the three counts' sum, 6 inputs
+            wire [3:0] s3;
+            bnf_binary_mvau_sum3 u_sum (.a({twos[0], ones[0]}), .b({twos[1], ones[1]}), .c({twos[2], ones[2]}), .s(s3));
+            assign sum = {{(W+TW-3){1'b0}}, s3};
         end else begin : g_tree
             wire [TW-1:0] c1, c2;
             bnf_popcount #(.N(T), .W(TW)) u_ones (.bits(ones), .count(c1));
@@ -406,6 +410,18 @@ module bnf_binary_mvau_xcount3 #(
 );
     wire [2:0] agree = {{(3-K){1'b0}}, x ~^ w};
     assign count = {1'b0, agree[0]} + {1'b0, agree[1]} + {1'b0, agree[2]};
+endmodule
+
+// The sum of three 2-bit counts (0..9): each of its 4 bits one 6-input function, a LUT6
+// apiece when kept apart (two 2-bit popcounts and an adder take 6).
+(* keep_hierarchy *)
+module bnf_binary_mvau_sum3 (
+    input  wire [1:0] a,
+    input  wire [1:0] b,
+    input  wire [1:0] c,
+    output wire [3:0] s
+);
+    assign s = {2'b00, a} + {2'b00, b} + {2'b00, c};
 endmodule
 
 // A read-only parameter memory of bnf_binary_mvau ($readmemh), read asynchronously or
