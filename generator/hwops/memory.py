@@ -105,6 +105,12 @@ def rom_lut(bits: int, depth: int) -> int:
 WEIGHT_ROM_LUT_DEPTH = 64
 
 
+# A weight ROM read through a register (the binary MVAU's) of at most this many words: each
+# bit is a function of at most two address bits, which Yosys folds into the word register's
+# set, reset and enable (a 288-lane, 4-word ROM took no LUTs beside its flip-flops)
+REGISTERED_ROM_FREE_DEPTH = 4
+
+
 def weight_rom_style(depth: int, style: str = "auto") -> str:
     """Where a weight ROM of `depth` words goes: "distributed" (LUTs) or "block" (RAMB18/36,
     the aspect that takes fewest RAMB18s, bram18()). The rule: block RAM when it is deeper than

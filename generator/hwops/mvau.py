@@ -14,7 +14,8 @@ from qonnx.core.datatype import DataType
 from bnnforge.generator.hwops.base import (HLSArray, HLSInstance, HWOp, Literal, MemoryFile, RTLInstance, bits_for,
                                            divisors, param_codes)
 from bnnforge.generator.hwops.memory import address_bits as _index_bits
-from bnnforge.generator.hwops.memory import bank_mux_lut, lutram_lut, memory_cost, weight_rom_style
+from bnnforge.generator.hwops.memory import (REGISTERED_ROM_FREE_DEPTH, bank_mux_lut, lutram_lut, memory_cost,
+                                             weight_rom_style)
 from bnnforge.generator.hwops.ports import Port, in_port, out_port, pack_words
 from bnnforge.quant.errors import BnnforgeError
 
@@ -414,8 +415,11 @@ class BinaryMVAU(_MVAU):
         varying_bias = bool((self.get_nodeattr("pad") and not pad_steps) or self.get_nodeattr("thresholds"))
         if self.is_const():
             # per output: the popcount (weights as inverters inside its LUTs), one adder, and
-            # the border-class bias lookup folded into it
-            lut = mh * (popcount_luts(mw) + acc * (2 if ncls > 1 else 1)) + xy + 2 * _index_bits(ncls)
+            # the border-class bias lookup folded into it; with one class the bias is the
+            # constant -MW (- t), whose low bits pass through: about a LUT per 3 bits (Yosys:
+            # 16 x 16 in 165 LUT)
+            offset = 2 * acc if ncls > 1 else -(-acc // 3)
+            lut = mh * (popcount_luts(mw) + offset) + xy + 2 * _index_bits(ncls)
             return {"lut": lut, "ff": mh * ew + xy + 1, "bram18": 0, "dsp": 0}
         # lanes: popcount and accumulator adder. With one start value for all (no padding, no
         # thresholds: FIXED_START) the flip-flops' set/reset load it, and the adder costs a LUT
@@ -428,6 +432,8 @@ class BinaryMVAU(_MVAU):
         if self._memory_log is not None:
             self._memory_log.append(pe * simd * nf * sf)
         wmem = memory_cost(pe * simd, nf * sf, "rom", wstyle)
+        if nf * sf <= REGISTERED_ROM_FREE_DEPTH:
+            wmem = {**wmem, "lut": 0}
         if wmem["bram18"]:  # a block RAM deeper than one bank: the read multiplexer
             lut += bank_mux_lut(pe * simd, nf * sf)
         none = {"lut": 0, "bram18": 0, "uram": 0}
