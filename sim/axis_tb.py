@@ -67,7 +67,8 @@ async def stream_matches_golden(dut) -> None:  # noqa: ANN001
     await ClockCycles(clk, 2)
     counter = [0]
     cocotb.start_soon(_count(dut, counter))
-    stamps = {p: [] for p in [*spec["inputs"], *spec["outputs"]]}
+    # and any internal streams the caller names (a stitched top's s_<node>_<port> wires)
+    stamps = {p: [] for p in [*spec["inputs"], *spec["outputs"], *spec.get("watch", [])]}
     for p in stamps:
         cocotb.start_soon(_watch(dut, p, stamps[p], counter))
     for p, words in spec["inputs"].items():

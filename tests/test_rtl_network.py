@@ -24,6 +24,7 @@ from bnnforge.generator.emit.hls import write_hls
 from bnnforge.quant import models
 from tests.randomize import randomize_
 from bnnforge.sim.runner import lint_rtl
+from bnnforge.generator.hwops.ports import out_port
 from tests.rtl_harness import graph_io_ops, run_graph_rtl, stitch_graph
 
 MODELS = ["reactnet-tiny", "bcdnet-a-tiny", "bcdnet-b-tiny", "ftbnn-tiny"]
@@ -48,6 +49,27 @@ def images(graph) -> np.ndarray:  # noqa: ANN001
 def test_network_rtl_random_stalls(name: str, simulator: str) -> None:
     graph = folded(name)
     run_graph_rtl(graph, simulator, images(graph), stall=0.2, seed=13, top=name.replace("-", "_"))
+
+
+TIMED_IMAGES = 5
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_network_cycles_per_frame_equal_estimate(name: str) -> None:
+    """Issue 12's "cycles equal to simulation": with no stalls, frames leave the stitched
+    network exactly the estimate's cycles per frame apart (the median interval, as `bnnforge
+    sim` reports it; every word is also checked against the golden model)."""
+    from bnnforge.generator.estimate import estimate_graph
+
+    model = randomize_(models.create(name), seed=11)
+    _, graph = build_dataflow(model, batch=TIMED_IMAGES)
+    graph, _ = auto_folding(graph, target_cycles=256)
+    res = run_graph_rtl(graph, "icarus", images(graph), stall=0.0, top=name.replace("-", "_"))
+    outs = res["stamps"][out_port(0)]
+    per_frame = len(outs) // TIMED_IMAGES
+    ends = [outs[(f + 1) * per_frame - 1] for f in range(TIMED_IMAGES)]
+    intervals = sorted(b - a for a, b in zip(ends, ends[1:]))
+    assert intervals[len(intervals) // 2] == estimate_graph(graph)["throughput"]["cycles_per_frame_estimate"], intervals
 
 
 @pytest.mark.verilator

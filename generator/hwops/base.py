@@ -197,6 +197,12 @@ class HWOp(CustomOp):
         (passes.fifos). Empty: every input waits for the others."""
         return frozenset()
 
+    def buffered_frames(self) -> int:
+        """Frames the buffer behind frame_buffered_inputs holds: a word of frame n + k
+        enters only once frame n's word in its slot has left, so such an input waits in its
+        FIFO while the op's output runs more than this many frames behind it."""
+        return 1
+
     def out_burst_words(self) -> int:
         """Words the op emits back to back, faster than the stream's pace, and cannot hold
         back without stalling its input (a pool's completed windows): the FIFO after it holds

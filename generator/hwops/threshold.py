@@ -116,6 +116,9 @@ class DynamicSign(ElementwiseOp):
         # x fills the two-frame ring while v (computed from this very frame) is on its way
         return frozenset({in_port(0)})
 
+    def buffered_frames(self) -> int:
+        return 2  # the RTL's ring of two frames (D = 2 * F)
+
     # Yosys xc7, [1,8,8,64] PE8 16-bit: 454 LUT (88 of them LUTRAM), 284 FF, 8 BRAM18; this
     # model: 510, 315, 8.
     def lane_cost(self) -> dict[str, float]:

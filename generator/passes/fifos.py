@@ -9,7 +9,9 @@ cycles apart waits that much longer for the words its latency counts (all of its
 the output register), but never more than a frame plus its own latency. Per-frame vectors (a pool's result, the MLP after it) are not
 paced by the frame: their words come as fast as their producers make them (a pool's in a
 burst, an MVAU's one per its cycles per word), and a slice of a vector waits for the words
-before it at that pace. Where an op joins streams that arrive at different
+before it at that pace. An op that takes a frame into a buffer of its own without waiting
+for its other inputs (a dynamic sign) still waits once its output runs more frames behind
+than the buffer holds. Where an op joins streams that arrive at different
 times, the early stream's words pile up for the difference at the graph's rate: that
 stream's FIFO holds them.
 """
@@ -77,12 +79,17 @@ def _timing(model: ModelWrapper) -> tuple[dict[str, float], dict[tuple[str, str]
             out = max([ready[t] for t in timed], default=0.0) + FIFO_LATENCY + delay
             if mixed:
                 out = max(out, complete + FIFO_LATENCY + 2)  # the last vector word, then the output register
+        for p, t in ports:
+            if p.name in buffered:  # the op's buffer holds so many frames: beyond, words wait
+                wait[(node.name, p.name)] = max(0.0, out - ready[t] - op.buffered_frames() * t_frame)
         for t, port in zip(node.output, op.out_ports()):
             ready[t] = out
             shape = tensor_shape(model, t)
             if len(shape) == 2:
                 words_out = port.frame_words(shape)
-                gap[t] = max(op.cycles() / words_out, stretch * min(1.0, words_in / words_out)) if not frames else 1.0
+                # an output word needs words_in / words_out input words (a width converter
+                # gathering a wide word waits for all of its parts)
+                gap[t] = max(op.cycles() / words_out, stretch * words_in / words_out) if not frames else 1.0
     return ready, wait
 
 
