@@ -49,6 +49,7 @@ def main() -> None:
     from bnnforge.generator.dataflow import build_dataflow
     from bnnforge.generator.estimate import estimate_graph
     from bnnforge.generator.graph import cycles_for_fps, fit_to_part
+    from bnnforge.generator.hwops.memory import BRAM18_BITS
     from bnnforge.generator.passes.folding import AutoFolding
     from bnnforge.generator.report.devices import find_device
     from bnnforge.quant.errors import BnnforgeError
@@ -74,7 +75,7 @@ def main() -> None:
     record["memory_floor_bits"] = sum(v["floor_bits"] for v in record["memory_by_op"].values())
     # the parameter ROMs of the MVAUs can live only in block RAM or LUTs (no UltraRAM contents)
     record["mvau_weight_bits"] = sum(v["bits"] for k, v in record["memory_by_op"].items() if k.endswith("MVAU"))
-    record["part_block_ram_bits"] = device.bram18 * 18 * 1024
+    record["part_block_ram_bits"] = device.bram18 * BRAM18_BITS
     try:
         fitted, warnings = fit_to_part(graph, device, None, args.clock_mhz)
         record["fastest_fitting"] = summary(fitted)

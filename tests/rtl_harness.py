@@ -53,14 +53,20 @@ def run_op_rtl(op, simulator: str, inputs: list[np.ndarray], weights: np.ndarray
     return run_stream_test(simulator, inst.module, sources, params, vectors, BUILD_ROOT)
 
 
+def frame_intervals(outs: list[int], frames: int) -> list[int]:
+    """Cycles between the last output words of successive frames (`outs`: the handshake
+    stamps of every output word of `frames` frames)."""
+    per_frame = len(outs) // frames
+    ends = [outs[(f + 1) * per_frame - 1] for f in range(frames)]
+    return [b - a for a, b in zip(ends, ends[1:])]
+
+
 def assert_cycles(op, stamps: dict, frames: int) -> None:  # noqa: ANN001
     """With no stalls: successive frames end op.cycles() apart (the initiation interval)
     and the first output word leaves op.latency() cycles after the first input word."""
     outs = stamps[out_port(0)]
     first_in = min(words[0] for port, words in stamps.items() if port.startswith("in") and words)
-    per_frame = len(outs) // frames
-    ends = [outs[(f + 1) * per_frame - 1] for f in range(frames)]
-    ii = {ends[f + 1] - ends[f] for f in range(frames - 1)}
+    ii = set(frame_intervals(outs, frames))
     assert ii == {op.cycles()}, f"{op.onnx_node.op_type}: frames end {sorted(ii)} cycles apart, model {op.cycles()}"
     assert outs[0] - first_in == op.latency(), \
         f"{op.onnx_node.op_type}: latency {outs[0] - first_in}, model {op.latency()}"

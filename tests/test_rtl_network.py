@@ -25,7 +25,7 @@ from bnnforge.quant import models
 from tests.randomize import randomize_
 from bnnforge.sim.runner import lint_rtl
 from bnnforge.generator.hwops.ports import out_port
-from tests.rtl_harness import graph_io_ops, run_graph_rtl, stitch_graph
+from tests.rtl_harness import frame_intervals, graph_io_ops, run_graph_rtl, stitch_graph
 
 MODELS = ["reactnet-tiny", "bcdnet-a-tiny", "bcdnet-b-tiny", "ftbnn-tiny"]
 IMAGES = 3
@@ -65,10 +65,7 @@ def test_network_cycles_per_frame_equal_estimate(name: str) -> None:
     _, graph = build_dataflow(model, batch=TIMED_IMAGES)
     graph, _ = auto_folding(graph, target_cycles=256)
     res = run_graph_rtl(graph, "icarus", images(graph), stall=0.0, top=name.replace("-", "_"))
-    outs = res["stamps"][out_port(0)]
-    per_frame = len(outs) // TIMED_IMAGES
-    ends = [outs[(f + 1) * per_frame - 1] for f in range(TIMED_IMAGES)]
-    intervals = sorted(b - a for a, b in zip(ends, ends[1:]))
+    intervals = sorted(frame_intervals(res["stamps"][out_port(0)], TIMED_IMAGES))
     assert intervals[len(intervals) // 2] == estimate_graph(graph)["throughput"]["cycles_per_frame_estimate"], intervals
 
 

@@ -15,6 +15,7 @@ import math
 
 # Block RAM geometry of 7-series / UltraScale RAMB18: (width, depth) aspect ratios.
 BRAM18_SHAPES = ((1, 16384), (2, 8192), (4, 4096), (9, 2048), (18, 1024), (36, 512))
+BRAM18_BITS = max(w * d for w, d in BRAM18_SHAPES)  # 18 Kb with the parity bits
 # UltraScale+ URAM288: one fixed aspect
 URAM_WIDTH, URAM_DEPTH = 72, 4096
 # Memories at or below this many bits, or this shallow, go to LUTRAM (64 x 1 bit per LUT)

@@ -134,8 +134,9 @@ class BinaryMVAU(_MVAU):
     directly before a sign; their binary convs feed the residual stream.)
     Zero padding of the conv cannot be a bit: the SlidingWindow inserts bit 0 (-1) there.
     When every SIMD word lies within one kernel tap (SIMD | Cin per group, `pad_steps`), a
-    one-bit table over (border class, fold step) marks the padded steps and the lanes add
-    SIMD there instead of twice the popcount, which against the -MW bias is exactly 0; else
+    step is padded where its tap's kernel row or column is (a K-bit mask per output row and
+    per output column) and the lanes add SIMD there instead of twice the popcount, which
+    against the -MW bias is exactly 0; else
     the unit adds back the weights of the padded taps (a per-border-class bias table). Either
     way the result equals the zero-padded convolution exactly. Grouped convs (FTBNN group
     execution) store only each group's MW = k*k*Cin/groups weights per output.
@@ -357,16 +358,16 @@ class BinaryMVAU(_MVAU):
             del mems[unused]
         pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
         index_bits = _index_bits(len(mems["BIAS_FILE"]))  # border classes x NF
-        k = self.get_nodeattr("kernel")
+        kernel = self.get_nodeattr("kernel")
         widths = {"WEIGHT_FILE": pe * simd, "BIAS_FILE": pe * self.acc_width(), "ROWCLS_FILE": index_bits,
-                  "COLCLS_FILE": index_bits, "ROWPAD_FILE": k, "COLPAD_FILE": k}
+                  "COLCLS_FILE": index_bits, "ROWPAD_FILE": kernel, "COLPAD_FILE": kernel}
         bias = self._biases(w, t)
         fixed = bool((bias == bias.flat[0]).all())  # one start value for every accumulator
         block = weight_rom_style(len(mems["WEIGHT_FILE"]), self.get_nodeattr("ram_style")) == "block"
         return RTLInstance("bnf_binary_mvau", (*files, "bnf_binary_mvau.v"), {
             **common, "PE": pe, "SIMD": simd, "G": self.get_nodeattr("groups"), "KK": self._kk(),
             "FIXED_START": int(fixed), "START": int(bias.flat[0]) % (1 << self.acc_width()) if fixed else 0,
-            "WROM_BLOCK": int(block), "PAD_STEP": int(pad_steps), "K": self.get_nodeattr("kernel"),
+            "WROM_BLOCK": int(block), "PAD_STEP": int(pad_steps), "K": kernel,
             **{k: MemoryFile(tuple(v), widths[k]) for k, v in mems.items()}})
 
     def _params(self, params: tuple) -> tuple[np.ndarray, np.ndarray | None]:
@@ -421,10 +422,10 @@ class BinaryMVAU(_MVAU):
             offset = 2 * acc if ncls > 1 else -(-acc // 3)
             lut = mh * (popcount_luts(mw) + offset) + xy + 2 * _index_bits(ncls)
             return {"lut": lut, "ff": mh * ew + xy + 1, "bram18": 0, "dsp": 0}
-        # lanes: popcount and accumulator adder. With one start value for all (no padding, no
-        # thresholds: FIXED_START) the flip-flops' set/reset load it, and the adder costs a LUT
-        # per bit of the popcount (the accumulator's bits above it ride the carry chain);
-        # otherwise the start multiplexer makes it a LUT per accumulator bit
+        # lanes: popcount and accumulator adder. With one start value for all (no thresholds,
+        # no per-class padding table: FIXED_START) the flip-flops' set/reset load it and the
+        # adder costs a LUT per accumulator bit but one (Yosys maps the bits above the
+        # popcount to LUTs too); otherwise the start multiplexer takes that one more
         fixed = not varying_bias
         lut = pe * (xnor_popcount_luts(simd) + (acc - 1 if fixed else acc))
         # the weight ROM: LUTs up to 64 words, deeper block RAM (memory.weight_rom_style)

@@ -65,8 +65,6 @@ def _timing(model: ModelWrapper) -> tuple[dict[str, float], dict[tuple[str, str]
         buffered = op.frame_buffered_inputs()
         waiting = [t for p, t in frames if p.name not in buffered] if frames else [t for _, t in ports]
         begin = max([ready[t] for t in waiting] + ([complete] if complete is not None else []), default=0.0)
-        for p, t in ports:
-            wait[(node.name, p.name)] = max(begin - ready[t], span) if t in waiting else 0.0
         timed = [t for _, t in frames] or [t for _, t in ports]
         words_in = min(words[t] for t in timed) if timed else 1
         stretch = max((gap.get(t, 1.0) for t in timed), default=1.0) if not frames else max(1.0, t_frame / words_in)
@@ -80,8 +78,12 @@ def _timing(model: ModelWrapper) -> tuple[dict[str, float], dict[tuple[str, str]
             if mixed:
                 out = max(out, complete + FIFO_LATENCY + 2)  # the last vector word, then the output register
         for p, t in ports:
-            if p.name in buffered:  # the op's buffer holds so many frames: beyond, words wait
+            if t in waiting:
+                wait[(node.name, p.name)] = max(begin - ready[t], span)
+            elif p.name in buffered:  # the op's buffer holds so many frames: beyond, words wait
                 wait[(node.name, p.name)] = max(0.0, out - ready[t] - op.buffered_frames() * t_frame)
+            else:
+                wait[(node.name, p.name)] = 0.0
         for t, port in zip(node.output, op.out_ports()):
             ready[t] = out
             shape = tensor_shape(model, t)

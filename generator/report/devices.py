@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bnnforge.generator.hwops.memory import BRAM18_SHAPES, LUTRAM_MAX_DEPTH, URAM_DEPTH, URAM_WIDTH
+from bnnforge.generator.hwops.memory import BRAM18_BITS, LUTRAM_MAX_DEPTH, URAM_DEPTH, URAM_WIDTH
 from bnnforge.quant.errors import BnnforgeError
 
 CAPACITY_KEYS = ("lut", "ff", "bram18", "uram", "dsp")
@@ -48,8 +48,7 @@ class Device:
     def memory_bits(self) -> int:
         """More bits than the part can hold in any form: every block RAM and UltraRAM, every
         LUT as 64 bits of distributed RAM and every flip-flop."""
-        bram18_bits = max(w * d for w, d in BRAM18_SHAPES)
-        return self.bram18 * bram18_bits + self.uram * URAM_WIDTH * URAM_DEPTH + self.lut * LUTRAM_MAX_DEPTH + self.ff
+        return self.bram18 * BRAM18_BITS + self.uram * URAM_WIDTH * URAM_DEPTH + self.lut * LUTRAM_MAX_DEPTH + self.ff
 
 
 DEVICES = (

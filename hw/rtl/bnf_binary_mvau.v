@@ -48,7 +48,7 @@ module bnf_binary_mvau #(
     parameter integer FIXED_START = 0,
     parameter integer START = 0,          // two's complement in ACC_W bits (non-negative)
     parameter integer WROM_BLOCK = 0,     // 1: the weight ROM in block RAM (memory.weight_rom_style)
-    parameter integer PAD_STEP = 0,       // 1: padded steps marked in PAD_FILE (see above)
+    parameter integer PAD_STEP = 0,       // 1: padded steps from ROWPAD_FILE / COLPAD_FILE (see above)
     parameter WEIGHT_FILE = "",           // NF*SF words of PE*SIMD bits, hex
     parameter BIAS_FILE = "",             // (PAD_STEP ? 1 : NCLS)*NF words of PE*ACC_W bits, hex
     parameter ROWPAD_FILE = "",           // PAD_STEP, per output row: K bits, bit ky = kernel row ky padded
