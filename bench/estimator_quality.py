@@ -129,11 +129,12 @@ def op_job(name: str, op, params: tuple = ()):  # noqa: ANN001, ANN201
 
 def fifo_job(width: int, depth: int):  # noqa: ANN201
     """(Yosys job, estimate) of a stitcher FIFO (bnf_fifo) of depth x width."""
+    from bnnforge.generator.emit.rtl import FIFO_FILES
     from bnnforge.generator.hwops.memory import fifo_cost
     from bnnforge.generator.report.synthesis import SynthJob
     from bnnforge.sim.runner import rtl_sources
 
-    job = SynthJob(f"FIFO {width}x{depth}", "bnf_fifo", tuple(rtl_sources("bnf_fifo.v")),
+    job = SynthJob(f"FIFO {width}x{depth}", "bnf_fifo", tuple(rtl_sources(*FIFO_FILES)),
                    {"W": str(width), "DEPTH": str(depth)})
     return job, fifo_cost(width, depth)
 

@@ -21,7 +21,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.generator.hwops import DOMAIN
 from bnnforge.generator.hwops.base import bits_for
-from bnnforge.generator.emit.rtl import verilog_parameters, write_rtl
+from bnnforge.generator.emit.rtl import FIFO_FILES, verilog_parameters, write_rtl
 from bnnforge.generator.estimate import estimate_graph
 from bnnforge.generator.synth import synth_xilinx
 from bnnforge.sim.runner import rtl_sources
@@ -198,7 +198,7 @@ def width_converter(c: int, bits: int, ie: int, oe: int) -> Callable[[], dict]:
 
 def fifo(width: int, depth: int) -> Callable[[], dict]:
     def run() -> dict:
-        res = synth_xilinx("bnf_fifo", rtl_sources("bnf_fifo.v"), {"W": width, "DEPTH": depth})
+        res = synth_xilinx("bnf_fifo", rtl_sources(*FIFO_FILES), {"W": width, "DEPTH": depth})
         return {"op": f"FIFO {width} bits x {depth}", "synth": res}
     return run
 

@@ -31,7 +31,7 @@ def estimate_graph(model: ModelWrapper, memory: bool = True) -> dict:
     waiting = waiting_words(model) if memory else {}
     for e in edges(model):
         if e.dst is not None:
-            cost = fifo_cost(e.width, e.depth, getCustomOp(model.get_node_from_name(e.dst[0])).get_nodeattr("ram_style"))
+            cost = fifo_cost(e.width, e.depth, e.ram_style)
             row = {"name": f"FIFO_{e.tensor}", "op": "FIFO", "folding": {"depth": e.depth, "width": e.width},
                    "estimate": {**cost, "cycles": 0}}
             if memory:

@@ -16,6 +16,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 
 from bnnforge.generator.finn_export import DEFAULT_PART
 from bnnforge.generator.passes.folding import ApplyFolding, AutoFolding, folding_of, hw_ops, read_folding
+from bnnforge.generator.passes.memories import place_memories
 from bnnforge.generator.passes.width_converters import prepare_interconnect
 from bnnforge.generator.report.devices import Device, find_device
 from bnnforge.quant.errors import BnnforgeError
@@ -24,7 +25,8 @@ from bnnforge.quant.errors import BnnforgeError
 def fold(graph: ModelWrapper, fold_spec: str = "auto", target_cycles: int | None = None,
          device: Device | None = None, clock_mhz: float = 100.0) -> tuple[ModelWrapper, list[str]]:
     """Apply `auto` folding (optionally for a target cycles per frame) or a folding file.
-    With a `device`, auto folding also fits the part (fit_to_part)."""
+    With a `device`, auto folding also fits the part (fit_to_part), and where its block RAM
+    does not hold the design, stream buffers go to its UltraRAM (place_memories)."""
     if fold_spec == "auto":
         if device is not None:
             return fit_to_part(graph, device, target_cycles, clock_mhz)
@@ -32,7 +34,8 @@ def fold(graph: ModelWrapper, fold_spec: str = "auto", target_cycles: int | None
         return graph.transform(auto, cleanup=False), auto.warnings
     if target_cycles is not None:
         raise BnnforgeError("--target-cycles applies to --fold auto only")
-    return graph.transform(ApplyFolding(read_folding(Path(fold_spec))), cleanup=False), []
+    folded = graph.transform(ApplyFolding(read_folding(Path(fold_spec))), cleanup=False)
+    return place_memories(folded, device) if device is not None else (folded, [])
 
 
 # how close the fastest fitting folding is searched for: within this factor of cycles per frame
@@ -56,9 +59,9 @@ def fit_to_part(graph: ModelWrapper, device: Device, target_cycles: int | None =
 
     def trial(cycles: int | None) -> tuple[ModelWrapper, list[str], dict, int]:
         auto = AutoFolding(cycles, search_cache)
-        folded = graph.transform(auto, cleanup=False)
+        folded, placed = place_memories(graph.transform(auto, cleanup=False), device)
         est = estimate_graph(folded, memory=False)
-        return folded, auto.warnings, est["totals"]["estimate"], est["throughput"]["cycles_per_frame_estimate"]
+        return folded, auto.warnings + placed, est["totals"]["estimate"], est["throughput"]["cycles_per_frame_estimate"]
 
     def fps(cycles: int) -> str:
         return f"{cycles:,} cycles/frame ({clock_mhz * 1e6 / cycles:,.0f} frames/s at {clock_mhz:g} MHz)"

@@ -37,9 +37,11 @@ def parse_stat(text: str) -> dict[str, int]:
     lut = sum(v for k, v in cells.items() if re.fullmatch(r"LUT[1-6]", k)) + cells.get("INV", 0)
     lut += sum(v * _LUTRAM[k] for k, v in cells.items() if k in _LUTRAM)
     ff = sum(v for k, v in cells.items() if re.fullmatch(r"FD[A-Z]{2}", k))
-    bram = cells.get("RAMB18E1", 0) + 2 * cells.get("RAMB36E1", 0)
-    return {"lut": lut, "ff": ff, "carry4": cells.get("CARRY4", 0), "bram18": bram,
-            "dsp": cells.get("DSP48E1", 0), "lutram_lut": sum(v * _LUTRAM[k] for k, v in cells.items() if k in _LUTRAM)}
+    # 7-series (E1) and UltraScale+ (E2, CARRY8) primitives
+    bram = sum(cells.get(f"RAMB18{e}", 0) + 2 * cells.get(f"RAMB36{e}", 0) for e in ("E1", "E2"))
+    return {"lut": lut, "ff": ff, "carry4": cells.get("CARRY4", 0) + cells.get("CARRY8", 0), "bram18": bram,
+            "uram": cells.get("URAM288", 0), "dsp": cells.get("DSP48E1", 0) + cells.get("DSP48E2", 0),
+            "lutram_lut": sum(v * _LUTRAM[k] for k, v in cells.items() if k in _LUTRAM)}
 
 
 # part of every cached result's key (report/synthesis.py): change it when the script changes
@@ -78,11 +80,12 @@ def parse_ltp(text: str) -> int | None:
 
 
 def synth_xilinx(top: str, sources: list[Path], parameters: dict | None = None, files: dict[str, str] | None = None,
-                 timeout: float = 900, depth: bool = False) -> dict:
+                 timeout: float = 900, depth: bool = False, family: str = "xc7") -> dict:
     """Synthesize `top` with the given Verilog parameters (integers, or Verilog value text as
     emit.rtl.verilog_parameters gives them: "file.mem" quoted, literals as they are);
     `files` are extra files (name -> text, e.g. $readmemh memories) the parameters name.
-    `depth` adds "logic_depth" (ltp -noff)."""
+    `depth` adds "logic_depth" (ltp -noff). `family` is synth_xilinx's: "xc7", or "xcup" for
+    UltraScale+ (UltraRAM; the report and the cost models are xc7's)."""
     exe = yosys_exe()
     with tempfile.TemporaryDirectory() as tmp:
         for src in sources:
@@ -94,7 +97,7 @@ def synth_xilinx(top: str, sources: list[Path], parameters: dict | None = None, 
         script = [f"read_verilog -defer {' '.join(Path(s).name for s in sources)}"]
         if chparams:
             script.append(f"chparam {chparams} {top}")
-        script += [f"hierarchy -top {top}", f"synth_xilinx -family xc7 -flatten -top {top}", "tee -q -o stat.txt stat"]
+        script += [f"hierarchy -top {top}", f"synth_xilinx -family {family} -flatten -top {top}", "tee -q -o stat.txt stat"]
         if depth:
             script.append(f"tee -q -o ltp.txt ltp -noff {COMBINATIONAL_CELLS} w:*")
         (Path(tmp) / "synth.ys").write_text("\n".join(script) + "\n")

@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from bnnforge.generator.emit.rtl import FIFO_FILES
 from bnnforge.sim.runner import rtl_sources, run_stream_test
 from tests.rtl_harness import BUILD_ROOT
 
@@ -20,7 +21,7 @@ def run(case: str, simulator: str, words: int, stall: float) -> dict:
     tw = (width + 7) // 8 * 8
     vectors = {"inputs": {"in0_V": data}, "outputs": {"out0_V": data}, "stall": stall, "seed": 3,
                "timeout_cycles": 50 * words + 1000}
-    return run_stream_test(simulator, "bnf_fifo", rtl_sources("bnf_fifo.v"), {"W": tw, "DEPTH": depth}, vectors,
+    return run_stream_test(simulator, "bnf_fifo", rtl_sources(*FIFO_FILES), {"W": tw, "DEPTH": depth}, vectors,
                            BUILD_ROOT)
 
 

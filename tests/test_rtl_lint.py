@@ -17,6 +17,7 @@ import pytest
 from onnx import TensorProto, helper
 from qonnx.core.modelwrapper import ModelWrapper
 
+from bnnforge.generator.emit.rtl import FIFO_FILES
 from bnnforge.generator.hwops import DOMAIN
 from bnnforge.sim.runner import lint_rtl, rtl_sources
 
@@ -27,9 +28,10 @@ CONFIGS = [
     ("bnf_round_shift", ("bnf_round_shift.v",), {"IN_W": 20, "OUT_W": 8, "SW": 4}),
     ("bnf_round_shift", ("bnf_round_shift.v",), {"IN_W": 8, "OUT_W": 12, "SW": 3}),
     ("bnf_round_shift", ("bnf_round_shift.v",), {"IN_W": 8, "OUT_W": 9, "SW": 3}),
-    ("bnf_fifo", ("bnf_fifo.v",), {"W": 17, "DEPTH": 5}),
-    ("bnf_fifo", ("bnf_fifo.v",), {"W": 8, "DEPTH": 1}),
-    ("bnf_fifo", ("bnf_fifo.v",), {"W": 64, "DEPTH": 1024}),
+    ("bnf_fifo", FIFO_FILES, {"W": 17, "DEPTH": 5}),
+    ("bnf_fifo", FIFO_FILES, {"W": 8, "DEPTH": 1}),
+    ("bnf_fifo", FIFO_FILES, {"W": 64, "DEPTH": 1024}),
+    ("bnf_fifo", FIFO_FILES, {"W": 72, "DEPTH": 4096, "RAM_STYLE": '"ultra"'}),
 ]
 
 

@@ -102,6 +102,18 @@ def top_source(op: HWOp, name: str, *params) -> tuple[str, str]:  # noqa: ANN002
     return header, top
 
 
+# Vitis HLS bind_storage implementations of memory.RAM_STYLES for a FIFO (Vivado HLS has no
+# bind_storage and picks a FIFO's memory by its depth)
+_FIFO_IMPL = {"distributed": "lutram", "block": "bram", "ultra": "uram"}
+
+
+def _storage_pragma(stream: str, ram_style: str) -> str:
+    if ram_style == "auto":
+        return ""
+    return (f"#ifdef __VITIS_HLS__\n#pragma HLS bind_storage variable = {stream} type = fifo "
+            f"impl = {_FIFO_IMPL[ram_style]}\n#endif\n")
+
+
 def _stream_names(model: ModelWrapper) -> tuple[list[tuple[str, int]], list[str], dict[tuple[str, str], str]]:
     """(top ports as (name, TDATA bits), internal stream declarations with their FIFO depths,
     (layer, port) -> the stream it reads or writes)."""
@@ -118,7 +130,7 @@ def _stream_names(model: ModelWrapper) -> tuple[list[tuple[str, int]], list[str]
         else:
             name = signal_name(e.tensor)
             streams.append(f"    hls::stream<ap_uint<{e.width}> > {name}(\"{name}\");\n"
-                           f"#pragma HLS STREAM variable = {name} depth = {e.depth}\n")
+                           f"#pragma HLS STREAM variable = {name} depth = {e.depth}\n" + _storage_pragma(name, e.ram_style))
         for end in (e.src, e.dst):
             if end is not None:
                 names[(end[0], end[1].name)] = name

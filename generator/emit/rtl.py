@@ -21,7 +21,8 @@ from bnnforge.generator.passes.streams import edges, op_params
 from bnnforge.generator.passes.width_converters import prepare_interconnect
 from bnnforge.quant.errors import BnnforgeError
 
-FIFO_MODULE, FIFO_FILE = "bnf_fifo", "bnf_fifo.v"
+FIFO_MODULE = "bnf_fifo"
+FIFO_FILES = ("bnf_ram.v", "bnf_fifo.v")  # hw/rtl sources of a FIFO, dependencies first
 
 
 def verilog_parameters(inst: RTLInstance, prefix: str = "", mem_dir: Path | None = None,
@@ -42,6 +43,8 @@ def verilog_parameters(inst: RTLInstance, prefix: str = "", mem_dir: Path | None
                 values[k] = f'"{(Path(mem_dir) / fname).resolve() if mem_dir is not None else fname}"'
         elif isinstance(v, Literal):
             values[k] = v.text
+        elif isinstance(v, str):
+            values[k] = f'"{v}"'
         else:
             values[k] = str(int(v))
     return values, files
@@ -94,7 +97,7 @@ def write_rtl(model: ModelWrapper, outdir: Path, top: str, source: str = "",
     outdir = Path(outdir)
     mem_dir = outdir / "mem"
     graph_edges = edges(model)
-    files, decl, body = {FIFO_FILE}, [], []
+    files, decl, body = set(FIFO_FILES), [], []
     instances: list[dict] = []
     ports = [f"    input  wire {CLOCK}", f"    input  wire {RESET_N}"]
     n_in = n_out = 0
@@ -123,8 +126,10 @@ def write_rtl(model: ModelWrapper, outdir: Path, top: str, source: str = "",
         decl.append(f"    wire [{w - 1}:0] {dst}_TDATA;\n    wire {dst}_TVALID, {dst}_TREADY;")
         ends[(e.dst[0], e.dst[1].name)] = dst
         fifo_params = {"W": str(w), "DEPTH": str(e.depth)}
+        if e.ram_style != "auto":
+            fifo_params["RAM_STYLE"] = f'"{e.ram_style}"'
         instances.append({"name": f"FIFO_{e.tensor}", "op": "FIFO", "module": FIFO_MODULE, "parameters": fifo_params,
-                          "sources": [FIFO_FILE], "memories": []})
+                          "sources": list(FIFO_FILES), "memories": []})
         body.append(f"    // {e.tensor}: {e.src[0] if e.src else 'input'} -> {e.dst[0]}, {e.depth} words\n"
                     + instance_text(FIFO_MODULE, f"fifo_{k}", fifo_params,
                                     [("ap_clk", CLOCK), ("ap_rst_n", RESET_N), *_axis(in_port(0), src),

@@ -74,6 +74,8 @@ class ResidualAdd(_AddOp):
     for full rate); the words that pile up while the branch it bypasses fills its pipeline
     wait in the stream FIFO in front of in1_V, which passes.fifos.SizeFIFOs sizes."""
 
+    ram_style_buffers = True
+
     def get_nodeattr_types(self) -> dict:
         return {**super().get_nodeattr_types(), "skip_depth": ("i", False, 2)}
 
@@ -107,8 +109,8 @@ class ResidualAdd(_AddOp):
         depth = self.get_nodeattr("skip_depth")
         if depth < 2:
             raise BnnforgeError(f"{self.layer_name()}: skip_depth {depth} < 2 would halve the stream rate")
-        return RTLInstance("bnf_residual_add", ("bnf_fifo.v", "bnf_round_shift.v", "bnf_residual_add.v"),
-                           {**self.frac_parameters(), "SKIP_DEPTH": depth})
+        return RTLInstance("bnf_residual_add", ("bnf_ram.v", "bnf_fifo.v", "bnf_round_shift.v", "bnf_residual_add.v"),
+                           {**self.frac_parameters(), "SKIP_DEPTH": depth, **self.ram_style_parameter()})
 
     def hls(self, *params: np.ndarray) -> HLSInstance:
         # the skip FIFO is the depth of the hls::stream feeding in1_V in a dataflow region

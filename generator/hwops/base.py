@@ -98,7 +98,7 @@ class MemoryFile:
         return hex_lines(list(self.words), self.bits)
 
 
-RTLValue = int | Literal | MemoryFile
+RTLValue = int | str | Literal | MemoryFile  # str: a Verilog string parameter
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,9 @@ class HWOp(CustomOp):
 
     # said in folding errors about an op whose parallelism is derived, not chosen
     fold_note = ""
+    # its stream buffers (frame, line and skip buffers: RAMs, not ROMs) are bnf_ram, placed as
+    # ram_style says in the RTL (ram_style_parameter), so UltraRAM can hold them
+    ram_style_buffers = False
 
     def get_nodeattr_types(self) -> dict:
         return {
@@ -147,7 +150,10 @@ class HWOp(CustomOp):
             "out_frac": ("i", False, 0),
             # words the FIFO in front of each stream input holds (passes.fifos.SizeFIFOs)
             "in_fifo_depths": ("ints", False, []),
-            # where large memories go (FINN's name and values)
+            # where each of those FIFOs' storage goes (passes.memories.place_memories)
+            "in_fifo_ram_styles": ("strings", False, []),
+            # where large memories go (FINN's name and values); the RTL honours it for the
+            # stream buffers of ops with ram_style_buffers (bnf_ram) and the weight ROMs
             "ram_style": ("s", False, "auto", set(RAM_STYLES)),
         }
 
@@ -276,6 +282,12 @@ class HWOp(CustomOp):
         return memory_cost(width, depth, read, self.get_nodeattr("ram_style"))
 
     _memory_log: list[int] | None = None
+
+    def ram_style_parameter(self) -> dict[str, str]:
+        """{"RAM_STYLE": ram_style} for an RTL module whose stream buffers are bnf_ram, so the
+        RTL places them where the cost model counts them; nothing when "auto"."""
+        style = self.get_nodeattr("ram_style")
+        return {} if style == "auto" else {"RAM_STYLE": style}
 
     def memory_bits(self) -> dict[str, int]:
         """{"bits": the bits of the memories this op's cost model counts, "floor_bits": the

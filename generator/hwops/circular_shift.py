@@ -32,6 +32,8 @@ class LongShortShift(HWOp):
     channel group).
     """
 
+    ram_style_buffers = True
+
     def get_nodeattr_types(self) -> dict:
         return {**super().get_nodeattr_types(), "dh": ("i", True, 1), "dw": ("i", True, 1), "PE": ("i", False, 1)}
 
@@ -55,7 +57,7 @@ class LongShortShift(HWOp):
         return self.pixels() * self.channels() // self.get_nodeattr("PE")
 
     def latency(self) -> int:
-        return self.cycles()  # the frame is in before its first word leaves
+        return self.cycles() + 1  # the frame is in before its first word is read out
 
     def ports(self) -> list[Port]:
         pe = self.get_nodeattr("PE")
@@ -68,7 +70,8 @@ class LongShortShift(HWOp):
 
     def rtl(self, *params: np.ndarray) -> RTLInstance:
         param_codes(params, 0, self.layer_name())
-        return RTLInstance("bnf_long_short_shift", ("bnf_long_short_shift.v",), self._parameters())
+        return RTLInstance("bnf_long_short_shift", ("bnf_ram.v", "bnf_long_short_shift.v"),
+                           {**self._parameters(), **self.ram_style_parameter()})
 
     def hls(self, *params: np.ndarray) -> HLSInstance:
         param_codes(params, 0, self.layer_name())
@@ -76,16 +79,24 @@ class LongShortShift(HWOp):
                            {**self._parameters(), "TW": self.in_ports()[0].tdata_bits})
 
     def resources(self) -> dict[str, int]:
-        # The two frame banks (in LUTRAM as lutram_lut counts it, or block RAM), their read
-        # mux over 64-word LUTRAM banks, and the address logic: write and read addresses,
-        # row, column, channel-group counters and the shifted-row arithmetic, about 6 LUT and
-        # 2 FF per address bit. Yosys synth_xilinx -flatten, LUT / FF (this model): 4x4x32
-        # PE 8 70 / 21 (70 / 21), PE 1 132 / 30 (128 / 27); 8x8x16 PE 4 117 / 25 (126 / 25);
-        # 7x7x32 PE 8 199 / 25 (152 / 25; odd sizes make the wrap arithmetic dearer).
+        # The two frame banks, read through the output register (bnf_ram): in LUTRAM as
+        # lutram_lut counts it, with a read mux over its 64-word banks and the register in
+        # flip-flops, or in block RAM / UltraRAM, which holds the register; and the address
+        # logic: write and read addresses, row, column, channel-group counters and the
+        # shifted-row arithmetic, about 6 LUT and 2 FF per address bit. Yosys synth_xilinx
+        # -flatten, LUT / FF / BRAM18 (this model): 4x4x32 PE 8 68 / 30 / 0 (70 / 30 / 0),
+        # PE 1 131 / 32 / 0 (128 / 29 / 0); 8x8x16 PE 4 117 / 30 / 0 (126 / 30 / 0);
+        # 7x7x32 PE 8 78 / 26 / 1 (72 / 26 / 1); 7x7x256 PE 16 80 / 32 / 2 (88 / 30 / 2);
+        # 14x14x128 PE 8 76 / 36 / 4 (78 / 34 / 4); "ultra" on xcup: 7x7x256 PE 16 79 LUT,
+        # 1 URAM288 (88, 1). A width W that is not a power of two makes row * W an adder
+        # (about 2 LUT per address bit).
         pe = self.get_nodeattr("PE")
         depth = self.buffer_bits() // pe
         mem = self.memory(pe, depth)
         ab = clog2(depth)
-        lut = 6 * ab + math.ceil(pe * math.ceil(depth / 64) / 4)
-        lut += lutram_lut(pe, depth) if not mem["bram18"] and not mem["uram"] else 0
-        return {"lut": lut, "ff": 2 * ab + 7, "bram18": mem["bram18"], "uram": mem["uram"], "dsp": 0}
+        _, _, w, _ = self.out_shape()
+        lut, ff = (6 if w & (w - 1) == 0 else 8) * ab + mem["lut"], 2 * ab + 8
+        if not mem["bram18"] and not mem["uram"]:
+            lut += math.ceil(pe * math.ceil(depth / 64) / 4) - mem["lut"] + lutram_lut(pe, depth)
+            ff += pe
+        return {"lut": lut, "ff": ff, "bram18": mem["bram18"], "uram": mem["uram"], "dsp": 0}

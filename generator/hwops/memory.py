@@ -65,10 +65,21 @@ def bank_mux_lut(width: int, depth: int) -> int:
     return width * math.ceil((banks - 1) / 3) if banks > 1 else 0
 
 
-def uram288(width: int, depth: int) -> int:
+def uram288(width: int, depth: int) -> tuple[int, int]:
+    """(URAM288s, LUTs of the read multiplexer) of a width x depth RAM, as Yosys synth_xilinx
+    -family xcup maps it: up to 4096 words, a URAM288 per 72 bits; deeper, k words side by side
+    in a 4096 x 72 row when k words fit its width (k the power of two that covers the depth)
+    and a k:1 word select, else more URAM288s in depth and a bank select, both a LUT per bit
+    for up to 4 (Yosys: 8 x 6272 and 36 x 4097 in one URAM288 with 8 and 36 LUT3, 72 x 6000
+    in two with 72). Vivado packs no words side by side; it cascades URAM288s in depth,
+    through their built-in cascade, so a narrow deep FIFO can take more of them there."""
     if width <= 0 or depth <= 0:
-        return 0
-    return math.ceil(width / URAM_WIDTH) * math.ceil(depth / URAM_DEPTH)
+        return 0, 0
+    banks = math.ceil(depth / URAM_DEPTH)
+    k = 1 << clog2(banks)
+    if k * width <= URAM_WIDTH:
+        return 1, width * math.ceil((k - 1) / 3)
+    return math.ceil(width / URAM_WIDTH) * banks, width * math.ceil((banks - 1) / 3)
 
 
 def lutram_lut(width: int, depth: int) -> int:
@@ -130,7 +141,8 @@ def weight_rom_style(depth: int, style: str = "auto") -> str:
 
 def memory_cost(width: int, depth: int, read: str = "sync", style: str = "auto") -> dict[str, int]:
     """{"lut", "bram18", "uram"} of a width x depth memory read `read` ("sync", "async",
-    "rom"), placed as `style` says ("auto": by size, as Vivado infers)."""
+    "rom"), placed as `style` says ("auto": by size, as Vivado infers; "ultra" places RAMs
+    only, a ROM goes to block RAM)."""
     none = {"lut": 0, "bram18": 0, "uram": 0}
     bits = width * depth
     if bits == 0:
@@ -146,8 +158,9 @@ def memory_cost(width: int, depth: int, read: str = "sync", style: str = "auto")
             return {**none, "lut": width * max(1, (1 << address_bits(depth)) // 64)}
     elif style == "distributed" or (style == "auto" and (bits <= LUTRAM_MAX_BITS or depth <= LUTRAM_MAX_DEPTH)):
         return {**none, "lut": width * math.ceil(depth / 64)}
-    if style == "ultra":
-        return {**none, "uram": uram288(width, depth)}
+    if style == "ultra" and read != "rom":  # a URAM288 has no initial contents: a ROM stays in block RAM
+        uram, mux = uram288(width, depth)
+        return {**none, "uram": uram, "lut": mux}
     return {**none, "bram18": bram18(width, depth)}
 
 
@@ -171,5 +184,5 @@ def fifo_cost(width: int, depth: int, style: str = "auto") -> dict[str, int]:
         control = 2 * aw + 7
     else:
         control = aw + 13 if depth == 1 << aw else 2 * aw + 18
-    return {"lut": (lutram_lut(width, depth) if in_luts else 0) + control,
+    return {"lut": (lutram_lut(width, depth) if in_luts else mem["lut"]) + control,
             "ff": (width if in_luts else 0) + 2 * aw + cw + 1, "bram18": mem["bram18"], "uram": mem["uram"], "dsp": 0}

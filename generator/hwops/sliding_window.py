@@ -24,6 +24,8 @@ class SlidingWindow(HWOp):
     its own copy of the buffer (more than one lane only when C is small).
     """
 
+    ram_style_buffers = True
+
     fold_note = "its SIMD is always the SIMD of the MVAU it feeds"
 
     def get_nodeattr_types(self) -> dict:
@@ -132,7 +134,8 @@ class SlidingWindow(HWOp):
 
     def rtl(self, *params: np.ndarray) -> RTLInstance:
         param_codes(params, 0, self.layer_name())
-        return RTLInstance("bnf_sliding_window", ("bnf_sliding_window.v",), self._parameters())
+        return RTLInstance("bnf_sliding_window", ("bnf_ram.v", "bnf_sliding_window.v"),
+                           {**self._parameters(), **self.ram_style_parameter()})
 
     def hls(self, *params: np.ndarray) -> HLSInstance:
         param_codes(params, 0, self.layer_name())

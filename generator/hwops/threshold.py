@@ -78,6 +78,8 @@ class DynamicSign(ElementwiseOp):
     cycle, H*W*C/PE cycles each.
     """
 
+    ram_style_buffers = True
+
     def get_nodeattr_types(self) -> dict:
         return {**super().get_nodeattr_types(), "x_frac": ("i", False, 8), "v_frac": ("i", False, 8),
                 "v_bits": ("i", False, 0)}
@@ -163,7 +165,8 @@ class DynamicSign(ElementwiseOp):
 
     def rtl(self, *params: np.ndarray) -> RTLInstance:
         words = MemoryFile(tuple(self._threshold_words(params)), self.get_nodeattr("PE") * (self.diff_bits() + 1))
-        return RTLInstance("bnf_dynamic_sign", ("bnf_dynamic_sign.v",), {**self._parameters(), "THRESH_FILE": words})
+        return RTLInstance("bnf_dynamic_sign", ("bnf_ram.v", "bnf_dynamic_sign.v"),
+                           {**self._parameters(), "THRESH_FILE": words, **self.ram_style_parameter()})
 
     def hls(self, *params: np.ndarray) -> HLSInstance:
         p = self._parameters()

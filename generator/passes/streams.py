@@ -25,6 +25,7 @@ class Edge:
     src: tuple[str, Port] | None
     dst: tuple[str, Port] | None
     depth: int = MIN_FIFO_DEPTH
+    ram_style: str = "auto"  # where the FIFO's storage goes (memory.RAM_STYLES)
 
     @property
     def width(self) -> int:
@@ -59,6 +60,14 @@ def fifo_depths(model: ModelWrapper, node) -> list[int]:  # noqa: ANN001
     return depths if len(depths) == n else [MIN_FIFO_DEPTH] * n
 
 
+def fifo_ram_styles(model: ModelWrapper, node) -> list[str]:  # noqa: ANN001
+    """Where the storage of the FIFO in front of each stream input goes (PlaceMemories, or
+    a folding file, sets them): "auto" unless set."""
+    styles = [s.decode() if isinstance(s, bytes) else s for s in getCustomOp(node).get_nodeattr("in_fifo_ram_styles")]
+    n = len(stream_inputs(model, node))
+    return styles if len(styles) == n else ["auto"] * n
+
+
 def edges(model: ModelWrapper) -> list[Edge]:
     """Every stream of the graph, checking both ends agree on its word: graph inputs first,
     then op inputs in graph order, then graph outputs."""
@@ -73,10 +82,11 @@ def edges(model: ModelWrapper) -> list[Edge]:
         streams = stream_inputs(model, node)
         if len(ports) != len(streams):
             raise BnnforgeError(f"{node.name}: {len(streams)} stream inputs but {len(ports)} input ports")
-        consumers += [(t, (node.name, p), d) for t, p, d in zip(streams, ports, fifo_depths(model, node))]
+        consumers += [(t, (node.name, p), d, s) for t, p, d, s in
+                      zip(streams, ports, fifo_depths(model, node), fifo_ram_styles(model, node))]
     graph_inputs = {i.name for i in model.graph.input}
-    result = [Edge(t, None, dst, d) for t, dst, d in consumers if t in graph_inputs]
-    for tensor, dst, depth in consumers:
+    result = [Edge(t, None, dst, d, s) for t, dst, d, s in consumers if t in graph_inputs]
+    for tensor, dst, depth, style in consumers:
         if tensor in graph_inputs:
             continue
         if tensor not in producer:
@@ -86,7 +96,7 @@ def edges(model: ModelWrapper) -> list[Edge]:
             raise BnnforgeError(
                 f"stream {tensor}: {src[0]} writes words of {src[1].elems} x {src[1].elem_bits} bits but {dst[0]} "
                 f"reads {dst[1].elems} x {dst[1].elem_bits} (a lowering bug, or width converters not inserted)")
-        result.append(Edge(tensor, src, dst, depth))
+        result.append(Edge(tensor, src, dst, depth, style))
     for o in model.graph.output:
         if o.name not in producer:
             raise BnnforgeError(f"graph output {o.name} has no producing op")

@@ -70,15 +70,15 @@ INTERCONNECT_KEY = "bnnforge_interconnect_of"
 
 
 def _folding_key(model: ModelWrapper) -> str:
-    """A digest of every op's name, type and attributes but the converters' and the FIFO
-    depths SizeFIFOs writes: what the interconnect depends on."""
+    """A digest of every op's name, type and attributes but the converters', the FIFO
+    depths SizeFIFOs writes and where memories go: what the interconnect depends on."""
     h = hashlib.sha256()
     for node in model.graph.node:
         if node.op_type == "WidthConverter":
             continue
         h.update(f"{node.name}\0{node.op_type}\0".encode())
         for a in node.attribute:
-            if a.name != "in_fifo_depths":
+            if a.name not in ("in_fifo_depths", "in_fifo_ram_styles", "ram_style"):  # no bearing on the interconnect
                 h.update(a.SerializeToString())
     return h.hexdigest()
 

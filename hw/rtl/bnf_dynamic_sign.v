@@ -21,6 +21,7 @@ module bnf_dynamic_sign #(
     parameter integer SX = 0,             // max(x_frac, v_frac) - x_frac
     parameter integer SV = 0,             // max(x_frac, v_frac) - v_frac
     parameter THRESH_FILE = "",           // C/PE words of PE thresholds, T_W bits each
+    parameter [8*11-1:0] RAM_STYLE = "auto",
     parameter integer X_TW = ((PE * X_W + 7) / 8) * 8,
     parameter integer V_TW = ((PE * V_W + 7) / 8) * 8,
     parameter integer OUT_TW = ((PE + 7) / 8) * 8
@@ -57,7 +58,6 @@ module bnf_dynamic_sign #(
     initial $readmemh(THRESH_FILE, thresholds);
 
     // ---- x frame buffer (ring of two frames) and v buffer (two frames) ------------------
-    reg [PE*X_W-1:0] frame [0:D-1];
     reg [PE*V_W-1:0] vbuf [0:2*CF-1];
     reg [AW-1:0] wa, ra;                  // x write / read address
     reg [NW-1:0] count;                   // x words written and not yet read
@@ -78,7 +78,7 @@ module bnf_dynamic_sign #(
 
     // ---- read pipeline: memory read (x, v, t registered), then compare into the output --
     reg r_valid;
-    reg [PE*X_W-1:0] xq;
+    wire [PE*X_W-1:0] xq;
     reg [PE*V_W-1:0] vq;
     reg [PE*T_W-1:0] tq;
     reg [PE-1:0] bits;
@@ -95,11 +95,11 @@ module bnf_dynamic_sign #(
     endgenerate
     wire [VA-1:0] rva = r_slot ? V_HALF + rcf_v : rcf_v;
 
+    bnf_ram #(.W(PE*X_W), .DEPTH(D), .AW(AW), .RAM_STYLE(RAM_STYLE)) u_frame (
+        .clk(ap_clk), .we(take_x), .wa(wa), .d(in0_V_TDATA[PE*X_W-1:0]), .re(issue), .ra(ra), .srst(1'b0), .q(xq));
     always @(posedge ap_clk) begin
-        if (take_x) frame[wa] <= in0_V_TDATA[PE*X_W-1:0];
         if (take_v) vbuf[vwa] <= in1_V_TDATA[PE*V_W-1:0];
         if (issue) begin
-            xq <= frame[ra];
             vq <= vbuf[rva];
             tq <= thresholds[rcf];
         end

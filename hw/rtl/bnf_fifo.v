@@ -3,11 +3,13 @@
 // DEPTH + 1 words, passes one word per cycle (DEPTH >= 2), and a word takes 2 cycles from
 // in to out. TREADY depends only on the fill level, never combinationally on the consumer's
 // TREADY, so chains of ops and FIFOs keep short timing paths (DEPTH 1 would halve the rate).
+// RAM_STYLE places the storage (bnf_ram): "auto", "distributed", "block" or "ultra".
 `default_nettype none
 
 module bnf_fifo #(
     parameter integer W = 8,              // TDATA width
-    parameter integer DEPTH = 2
+    parameter integer DEPTH = 2,
+    parameter [8*11-1:0] RAM_STYLE = "auto"
 ) (
     input  wire         ap_clk,
     input  wire         ap_rst_n,
@@ -24,10 +26,9 @@ module bnf_fifo #(
     localparam [AW-1:0] LAST = DEPTH_M1[AW-1:0];
     localparam [CW-1:0] FULL = DEPTH_32[CW-1:0];
 
-    reg [W-1:0] mem [0:DEPTH-1];
     reg [AW-1:0] wr_ptr, rd_ptr;
     reg [CW-1:0] count;                   // words in mem, not counting the output register
-    reg [W-1:0] out_data;
+    wire [W-1:0] out_data;
     reg out_valid;
 
     wire push = in0_V_TVALID && (count != FULL);
@@ -36,10 +37,8 @@ module bnf_fifo #(
     assign out0_V_TDATA = out_data;
     assign out0_V_TVALID = out_valid;
 
-    always @(posedge ap_clk) begin
-        if (push) mem[wr_ptr] <= in0_V_TDATA;
-        if (pop) out_data <= mem[rd_ptr];
-    end
+    bnf_ram #(.W(W), .DEPTH(DEPTH), .AW(AW), .RAM_STYLE(RAM_STYLE)) u_mem (
+        .clk(ap_clk), .we(push), .wa(wr_ptr), .d(in0_V_TDATA), .re(pop), .ra(rd_ptr), .srst(1'b0), .q(out_data));
 
     always @(posedge ap_clk) begin
         if (!ap_rst_n) begin

@@ -5,7 +5,10 @@
 // input row H - DH, so a frame must be in before its first word leaves: two frame banks
 // (2 * H * W * C bits) let frame f+1 stream in while frame f streams out, at one word of
 // PE channels per cycle on both sides with no stall. A word never spans two groups
-// ((C/4) % PE == 0), so one address serves the whole word.
+// ((C/4) % PE == 0), so one address serves the whole word. The banks are read through the
+// output register (bnf_ram, placed as RAM_STYLE says), so block RAM or UltraRAM can hold
+// them; a read is issued whenever that register is free, so the rate holds under
+// backpressure.
 `default_nettype none
 
 module bnf_long_short_shift #(
@@ -15,6 +18,7 @@ module bnf_long_short_shift #(
     parameter integer PE = 4,
     parameter integer DH = 1,
     parameter integer DW = 1,
+    parameter [8*11-1:0] RAM_STYLE = "auto",
     parameter integer TW = ((PE + 7) / 8) * 8
 ) (
     input  wire          ap_clk,
@@ -44,7 +48,6 @@ module bnf_long_short_shift #(
     localparam [GB-1:0] GW_LAST = GW_32[GB-1:0] - 1'b1;
     localparam [AB-1:0] W_A = W_32[AB-1:0], CW_A = CW_32[AB-1:0];
 
-    reg [PE-1:0] mem [0:2*N-1];
     reg [1:0] full;                             // bank holds a whole frame not yet sent
     reg wbank, rbank;
 
@@ -69,14 +72,19 @@ module bnf_long_short_shift #(
     wire [AB-1:0] raddr = (rbank ? BANK1 : {AB{1'b0}})
                         + ({{(AB-YW){1'b0}}, sy} * W_A + {{(AB-XW){1'b0}}, sx}) * CW_A
                         + {{(AB-CB){1'b0}}, rc};
-    assign out0_V_TVALID = full[rbank];
-    assign out0_V_TDATA = {{(TW-PE){1'b0}}, mem[raddr]};
-    wire rd = out0_V_TVALID && out0_V_TREADY;
+    reg out_valid;
+    wire [PE-1:0] q;
+    wire rd = full[rbank] && (!out_valid || out0_V_TREADY);  // issue a read into the register
     wire last_rd = (ry == H_LAST) && (rx == W_LAST) && (rc == CW_LAST);
+    assign out0_V_TVALID = out_valid;
+    assign out0_V_TDATA = {{(TW-PE){1'b0}}, q};
+    bnf_ram #(.W(PE), .DEPTH(2*N), .AW(AB), .RAM_STYLE(RAM_STYLE)) u_banks (
+        .clk(ap_clk), .we(wr), .wa((wbank ? BANK1 : {AB{1'b0}}) + waddr), .d(in0_V_TDATA[PE-1:0]),
+        .re(rd), .ra(raddr), .srst(1'b0), .q(q));
 
     always @(posedge ap_clk) begin
-        if (wr) mem[(wbank ? BANK1 : {AB{1'b0}}) + waddr] <= in0_V_TDATA[PE-1:0];
         if (!ap_rst_n) begin
+            out_valid <= 1'b0;
             full <= 2'b00;
             wbank <= 1'b0;
             rbank <= 1'b0;
@@ -87,6 +95,8 @@ module bnf_long_short_shift #(
             rg <= {GB{1'b0}};
             group <= 2'd0;
         end else begin
+            if (rd) out_valid <= 1'b1;
+            else if (out0_V_TREADY) out_valid <= 1'b0;
             if (wr) begin
                 waddr <= last_wr ? {AB{1'b0}} : waddr + 1'b1;
                 if (last_wr) wbank <= !wbank;

@@ -16,6 +16,7 @@ module bnf_residual_add #(
     parameter integer B_FRAC = 8,
     parameter integer OUT_FRAC = 8,
     parameter integer SKIP_DEPTH = 2,     // >= 2 (bnf_fifo needs 2 for full rate)
+    parameter [8*11-1:0] RAM_STYLE = "auto", // the skip FIFO's placement (bnf_ram)
     parameter integer IN_TW = ((PE * IN_W + 7) / 8) * 8,
     parameter integer OUT_TW = ((PE * OUT_W + 7) / 8) * 8
 ) (
@@ -46,7 +47,7 @@ module bnf_residual_add #(
     wire [PE*IN_W-1:0] b_data;
     wire b_valid;
     wire b_ready;
-    bnf_fifo #(.W(PE * IN_W), .DEPTH(SKIP_DEPTH)) u_skip (
+    bnf_fifo #(.W(PE * IN_W), .DEPTH(SKIP_DEPTH), .RAM_STYLE(RAM_STYLE)) u_skip (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .in0_V_TDATA(in1_V_TDATA[PE*IN_W-1:0]), .in0_V_TVALID(in1_V_TVALID), .in0_V_TREADY(in1_V_TREADY),
         .out0_V_TDATA(b_data), .out0_V_TVALID(b_valid), .out0_V_TREADY(b_ready)

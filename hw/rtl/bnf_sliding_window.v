@@ -34,6 +34,7 @@ module bnf_sliding_window #(
     parameter integer EB = 1,             // bits per element
     parameter integer SIMD = 4,           // elements per output word
     parameter integer G = 4,              // elements per input word: gcd(SIMD, C)
+    parameter [8*11-1:0] RAM_STYLE = "auto", // the line buffer's placement (bnf_ram)
     parameter integer BUF = (K + STRIDE > H + K - ((H + 2 * PAD - K) / STRIDE) * STRIDE)
                             ? K + STRIDE : H + K - ((H + 2 * PAD - K) / STRIDE) * STRIDE,
     parameter integer IN_TW = ((G * EB + 7) / 8) * 8,
@@ -232,12 +233,9 @@ module bnf_sliding_window #(
             wire signed [SAW-1:0] a_wrap = a_sum >= S_DEPTH ? a_sum - S_DEPTH : a_sum;
             wire [AW-1:0] addr = a_wrap[AW-1:0];
 
-            reg [GB-1:0] mem [0:DEPTH-1];
-            reg [GB-1:0] q;
-            always @(posedge ap_clk) begin
-                if (take) mem[wptr] <= in_chunk;
-                if (fire) q <= in_image ? mem[addr] : PAD_WORD;
-            end
+            wire [GB-1:0] q;
+            bnf_ram #(.W(GB), .DEPTH(DEPTH), .AW(AW), .RAM_STYLE(RAM_STYLE), .SRST_VALUE(PAD_WORD)) u_line (
+                .clk(ap_clk), .we(take), .wa(wptr), .d(in_chunk), .re(fire), .ra(addr), .srst(!in_image), .q(q));
             assign lanes[j*GB +: GB] = q;
 
             // verilator lint_off UNUSEDSIGNAL

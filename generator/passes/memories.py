@@ -1,0 +1,93 @@
+"""PlaceMemories: on a part with UltraRAM, the stream buffers block RAM cannot hold go there.
+
+Weights stay in block RAM or LUTs: a URAM288 has no initial contents, so it cannot hold a ROM.
+What it can hold are the RAMs of the dataflow: the FIFOs between ops (the long skip FIFOs
+around frame-buffering ops above all) and the frame, line and skip buffers of the ops whose
+RTL places them by ram_style (HWOp.ram_style_buffers). When the folded design's block RAM
+exceeds the part's, those memories move to UltraRAM, the ones that free the most RAMB18s per
+URAM288 first (a URAM288 is 72 x 4096, sixteen RAMB18s' worth of bits, but a narrow or
+shallow memory fills little of it), until the block RAM fits or the UltraRAM runs out.
+Nothing moves when the block RAM fits, the part has no UltraRAM, or the user placed a memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+
+from bnnforge.generator.hwops.memory import fifo_cost
+from bnnforge.generator.passes.streams import edges, fifo_ram_styles
+from bnnforge.generator.passes.width_converters import prepare_interconnect
+from bnnforge.generator.report.devices import Device
+
+
+@dataclass(frozen=True)
+class _Move:
+    """One memory that can go to UltraRAM: a layer's buffers, or the FIFO in front of a
+    layer's input `port` (index among its stream inputs)."""
+
+    layer: str
+    port: int | None
+    bram18_saved: int
+    uram: int
+
+
+def _candidates(model: ModelWrapper) -> list[_Move]:
+    moves = []
+    for node in model.graph.node:
+        op = getCustomOp(node)
+        if op.ram_style_buffers and op.get_nodeattr("ram_style") == "auto":
+            before = op.estimate()
+            op.set_nodeattr("ram_style", "ultra")
+            after = op.estimate()
+            op.set_nodeattr("ram_style", "auto")
+            if before["bram18"] > after["bram18"]:
+                moves.append(_Move(node.name, None, before["bram18"] - after["bram18"], after["uram"] - before["uram"]))
+    for e in edges(model):
+        if e.dst is None or e.ram_style != "auto":
+            continue
+        before, after = fifo_cost(e.width, e.depth), fifo_cost(e.width, e.depth, "ultra")
+        if before["bram18"]:
+            node = model.get_node_from_name(e.dst[0])
+            port = [p.name for p in getCustomOp(node).in_ports()].index(e.dst[1].name)
+            moves.append(_Move(e.dst[0], port, before["bram18"], after["uram"]))
+    # most RAMB18s freed per URAM288 first; then the larger saving; then graph order
+    return sorted(moves, key=lambda m: (-m.bram18_saved / max(m.uram, 1), -m.bram18_saved))
+
+
+def place_memories(model: ModelWrapper, device: Device) -> tuple[ModelWrapper, list[str]]:
+    """The folded graph with memories moved to UltraRAM as the module says (then with its
+    width converters and FIFOs, which carry where they go), and a note of what moved; the
+    graph as it was when nothing moves."""
+    from bnnforge.generator.estimate import estimate_graph
+
+    if device.uram == 0:
+        return model, []
+    folded, model = model, prepare_interconnect(model)
+    used = estimate_graph(model, memory=False)["totals"]["estimate"]
+    if used["bram18"] <= device.bram18:
+        return folded, []
+    bram18, uram, moved = used["bram18"], used["uram"], []
+    for m in _candidates(model):
+        if bram18 <= device.bram18:
+            break
+        if uram + m.uram > device.uram:
+            continue
+        op = getCustomOp(model.get_node_from_name(m.layer))
+        if m.port is None:
+            op.set_nodeattr("ram_style", "ultra")
+        else:
+            styles = fifo_ram_styles(model, op.onnx_node)
+            styles[m.port] = "ultra"
+            op.set_nodeattr("in_fifo_ram_styles", styles)
+        bram18, uram = bram18 - m.bram18_saved, uram + m.uram
+        moved.append(m)
+    if not moved:
+        return folded, []
+    fifos = sum(m.port is not None for m in moved)
+    return model, [f"UltraRAM: {fifos} FIFOs and {len(moved) - fifos} layer buffers moved from block RAM to "
+                   f"{sum(m.uram for m in moved)} URAM288, freeing {sum(m.bram18_saved for m in moved)} BRAM18 "
+                   f"({used['bram18']:,} -> {bram18:,} of {device.bram18:,})"]
+

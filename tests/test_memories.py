@@ -1,0 +1,96 @@
+"""Where memories go: the RTL places a stream buffer as its ram_style says (Yosys puts a
+"ultra" FIFO and a "ultra" circular-shift buffer in URAM288 on UltraScale+, as the cost model
+counts them), and PlaceMemories moves FIFOs to UltraRAM when a part's block RAM is short; the
+placed network stays bit-exact in RTL simulation and its HLS top binds the moved streams."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from onnx import helper
+from qonnx.custom_op.registry import getCustomOp
+
+from bnnforge.generator.dataflow import build_dataflow
+from bnnforge.generator.emit.hls import write_hls
+from bnnforge.generator.emit.rtl import FIFO_FILES, verilog_parameters
+from bnnforge.generator.estimate import estimate_graph
+from bnnforge.generator.hwops import DOMAIN
+from bnnforge.generator.hwops.memory import fifo_cost, memory_cost
+from bnnforge.generator.passes.folding import auto_folding
+from bnnforge.generator.passes.memories import place_memories
+from bnnforge.generator.passes.streams import edges
+from bnnforge.generator.report.devices import find_device
+from bnnforge.generator.synth import synth_xilinx
+from bnnforge.quant import models
+from bnnforge.sim.runner import rtl_sources
+from tests.randomize import randomize_
+from tests.rtl_harness import run_graph_rtl, stitch_graph
+
+
+def test_a_rom_never_goes_to_ultraram() -> None:
+    # a URAM288 has no initial contents
+    assert memory_cost(64, 1024, "rom", "ultra") == memory_cost(64, 1024, "rom", "block")
+    assert memory_cost(64, 1024, "sync", "ultra")["uram"] == 1
+
+
+@pytest.mark.yosys
+@pytest.mark.parametrize("width,depth", [(16, 1500), (8, 6272), (72, 6000)])
+def test_ultra_fifo_is_uram_in_yosys(width: int, depth: int) -> None:
+    params = {"W": str(width), "DEPTH": str(depth), "RAM_STYLE": '"ultra"'}
+    got = synth_xilinx("bnf_fifo", rtl_sources(*FIFO_FILES), params, family="xcup")
+    want = fifo_cost(width, depth, "ultra")
+    assert (got["uram"], got["bram18"]) == (want["uram"], 0)
+    assert abs(got["lut"] - want["lut"]) <= 0.15 * got["lut"] + 2, (got, want)
+
+
+@pytest.mark.yosys
+def test_ultra_shift_buffer_is_uram_in_yosys() -> None:
+    op = getCustomOp(helper.make_node("LongShortShift", ["x"], ["y"], domain=DOMAIN, dh=3, dw=3, PE=16,
+                                      out_shape=[1, 7, 7, 256], out_dtype="BINARY", ram_style="ultra"))
+    inst = op.rtl()
+    values, files = verilog_parameters(inst)
+    got = synth_xilinx(inst.module, rtl_sources(*inst.files), values, files, family="xcup")
+    assert (got["uram"], got["bram18"]) == (op.estimate()["uram"], 0) == (1, 0)
+
+
+@functools.lru_cache(maxsize=None)
+def placed():  # noqa: ANN201
+    """bcdnet-a-tiny at 256 cycles/frame on an xczu7ev with 3 BRAM18 too few."""
+    model = randomize_(models.create("bcdnet-a-tiny"), seed=11)
+    _, graph = build_dataflow(model, batch=3)
+    graph, _ = auto_folding(graph, target_cycles=256)
+    before = estimate_graph(graph, memory=False)["totals"]["estimate"]
+    device = replace(find_device("xczu7ev"), bram18=before["bram18"] - 3)
+    graph, notes = place_memories(graph, device)
+    return graph, notes, before, device
+
+
+def test_place_memories_moves_fifos_until_block_ram_fits() -> None:
+    graph, notes, before, device = placed()
+    after = estimate_graph(graph, memory=False)["totals"]["estimate"]
+    ultra = [e for e in edges(graph) if e.ram_style == "ultra"]
+    assert notes and ultra
+    assert after["bram18"] <= device.bram18 < before["bram18"]
+    assert after["uram"] == sum(fifo_cost(e.width, e.depth, "ultra")["uram"] for e in ultra)
+    # nothing moves where block RAM suffices
+    graph2, notes2 = place_memories(graph, replace(device, bram18=10 ** 6))
+    assert notes2 == []
+
+
+def test_placed_network_rtl_and_hls_name_the_placement(tmp_path: Path) -> None:
+    graph, *_ = placed()
+    n = sum(e.ram_style == "ultra" for e in edges(graph))
+    top_file = stitch_graph(graph, "placed")[0]
+    assert top_file.read_text().count('.RAM_STYLE("ultra")') == n
+    assert write_hls(graph, tmp_path, "placed").read_text().count("impl = uram") == n
+
+
+@pytest.mark.parametrize("simulator", ["icarus"])
+def test_placed_network_rtl_random_stalls(simulator: str) -> None:
+    graph, *_ = placed()
+    x = np.random.default_rng(12).integers(0, 256, graph.get_tensor_shape(graph.graph.input[0].name))
+    run_graph_rtl(graph, simulator, x, stall=0.2, seed=13, top="placed")
