@@ -1,8 +1,8 @@
 """RTL and HLS of DynamicSign (BCDNet-B's input-dependent binarization): bit-exact with the
 golden model under random stalls on Icarus and Verilator, cycles and latency equal the cost
 model, C-simulation bit-exact; and the property the block depends on: the unit takes in
-whole frames of x before their thresholds v exist (two frames, then it backpressures), and
-streams them out correctly once v arrives late."""
+a whole frame of x before its thresholds v exist (its one-frame ring, then it backpressures),
+and streams the frames out correctly once v arrives late."""
 
 from __future__ import annotations
 
@@ -80,9 +80,9 @@ def test_dynamic_sign_csim(case: str, tmp_path: Path) -> None:
 
 def test_dynamic_sign_cost_model_reports_the_frame_buffer() -> None:
     op = build("4x4x8_pe4")(1, 0)[0]
-    assert op.latency() == 4 * 4 * 8 // 4 + 2 and op.cycles() == 32
-    op.set_nodeattr("out_shape", [1, 32, 32, 64])  # 2 frames of 64 x 16 bits x 1024 words
-    assert op.estimate()["bram18"] >= 4
+    assert op.latency() == 4 * 4 * 8 // 4 + 1 and op.cycles() == 32
+    op.set_nodeattr("out_shape", [1, 32, 32, 64])  # one frame: 16384 words of 4 x 16 bits
+    assert op.buffer_words() == 16384 and op.estimate()["bram18"] == 64  # 1 Mbit: 64 RAMB18, not 128
 
 
 # ---- v arrives only after x: the unit must not wait for it to take in the frame -----------
@@ -92,14 +92,15 @@ LATE_FRAMES = 3
 
 @cocotb.test()
 async def late_thresholds_tb(dut) -> None:  # noqa: ANN001
-    """cocotb: x streams in with no v at all; exactly two frames are taken and nothing comes
-    out. Then v streams in with random gaps and the output, under random backpressure, must
-    equal the golden words, the third frame of x entering as the first leaves."""
+    """cocotb: x streams in with no v at all; exactly the ring's words (one frame) are taken
+    and nothing comes out. Then v streams in with random gaps and the output, under random
+    backpressure, must equal the golden words, each frame of x entering as the one before
+    leaves."""
     from cocotb.clock import Clock
     from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 
     spec = json.loads(Path(os.environ["BNF_VECTORS"]).read_text())
-    xs, vs, want, frame = spec["x"], spec["v"], spec["out"], spec["frame_words"]
+    xs, vs, want, ring = spec["x"], spec["v"], spec["out"], spec["buffer_words"]
     rng = random.Random(7)
     cocotb.start_soon(Clock(dut.ap_clk, 10, unit="ns").start())
     dut.ap_rst_n.value = 0
@@ -113,8 +114,8 @@ async def late_thresholds_tb(dut) -> None:  # noqa: ANN001
     xi = vi = 0
     send_v = False
     for cycle in range(20 * (len(xs) + len(want))):
-        if cycle == 2 * frame + 40:
-            assert xi == 2 * frame, f"took {xi} x words before any v, want the 2 frames {2 * frame}"
+        if cycle == ring + 40:
+            assert xi == ring, f"took {xi} x words before any v, want the ring's {ring}"
             assert not got, "output before its thresholds"
             send_v = True
         # drive between edges, sample the handshakes at the rising edge (pre-edge values)
@@ -158,7 +159,7 @@ def test_dynamic_sign_waits_for_late_thresholds(case: str) -> None:
     runner.build(sources=[str(s) for s in rtl_sources(*inst.files)], hdl_toplevel=inst.module,
                  parameters=params, build_dir=build_dir, timescale=("1ns", "1ps"))
     spec = {"x": words["in0_V"], "v": words["in1_V"], "out": op.out_words(want),
-            "frame_words": op.frame_words()}
+            "buffer_words": op.buffer_words()}
     root = str(Path(__file__).resolve().parent.parent)
     with tempfile.TemporaryDirectory() as tmp:
         vec = Path(tmp) / "vectors.json"

@@ -71,9 +71,11 @@ class DynamicSign(ElementwiseOp):
 
     v depends on the global average of this very frame, computed by other ops from a copy of
     the same stream, so the unit takes in the whole frame of x without waiting for v (else the
-    graph deadlocks) into a frame buffer of two frames: frame n+1 streams in while frame n,
-    once its v has arrived, streams out. Latency: the whole frame, then a buffer read and
-    the output register, H*W*C/PE + 2 cycles from the first x word to the first output word
+    graph deadlocks) into a frame buffer of one frame, a ring whose slots frame n+1 refills as
+    frame n, once its v has arrived, streams out; meanwhile frame n+1's first words wait in the
+    FIFO in front (sized by passes.fifos for v's delay, not a frame). Latency: the whole frame,
+    then a buffer read and
+    the output register, H*W*C/PE + 1 cycles from the first x word to the first output word
     when v is there in time (later, the unit waits for it); frames stream at one word per
     cycle, H*W*C/PE cycles each.
     """
@@ -112,14 +114,20 @@ class DynamicSign(ElementwiseOp):
         return self.pixels() * self.channels() // self.get_nodeattr("PE")
 
     def latency(self) -> int:
-        return self.frame_words() + 2  # the whole frame, the buffer read, the output register
+        # the whole frame; its first word is read in the cycle the last one comes in (after
+        # it, for a one-word frame), then the output register
+        return self.frame_words() + (1 if self.frame_words() > 1 else 2)
 
     def frame_buffered_inputs(self) -> frozenset[str]:
-        # x fills the two-frame ring while v (computed from this very frame) is on its way
+        # x fills the frame ring while v (computed from this very frame) is on its way
         return frozenset({in_port(0)})
 
+    def buffer_words(self) -> int:
+        """Depth of the RTL's x frame ring (D): one frame, two slots when a frame is one word."""
+        return max(2, self.frame_words())
+
     def buffered_frames(self) -> int:
-        return 2  # the RTL's ring of two frames (D = 2 * F)
+        return self.buffer_words() // self.frame_words()
 
     # Yosys xc7, [1,8,8,64] PE8 16-bit: 454 LUT (88 of them LUTRAM), 284 FF, 8 BRAM18; this
     # model: 510, 315, 8.
@@ -135,10 +143,10 @@ class DynamicSign(ElementwiseOp):
     def resources(self) -> dict[str, float]:
         out = super().resources()
         pe, cf = self.get_nodeattr("PE"), self.channels() // self.get_nodeattr("PE")
-        addr = bits_for(0, 2 * self.frame_words())
+        addr = bits_for(0, self.buffer_words())
         out["lut"] += 2 * addr + 8  # ring pointers, fill count, frame and v flags
         out["ff"] += 3 * addr + 2 * bits_for(0, 2 * cf) + 8
-        for width, depth in ((pe * self.get_nodeattr("in_bits"), 2 * self.frame_words()), (pe * self.v_bits(), 2 * cf)):
+        for width, depth in ((pe * self.get_nodeattr("in_bits"), self.buffer_words()), (pe * self.v_bits(), 2 * cf)):
             mem = self.memory(width, depth)  # frame buffer, v double buffer
             for k in ("lut", "bram18", "uram"):
                 out[k] += mem[k]
@@ -146,9 +154,8 @@ class DynamicSign(ElementwiseOp):
 
     def memory_floor_bits(self, bits: int) -> int:
         # v is known only after the whole frame: one frame of x and one v must be held; the
-        # second frame and v bank let the next frame stream in meanwhile
-        return bits - self.frame_words() * self.get_nodeattr("PE") * self.get_nodeattr("in_bits") \
-            - self.channels() * self.v_bits()
+        # second v bank lets the next frame's v arrive while this frame streams out
+        return bits - self.channels() * self.v_bits()
 
     # ---- RTL and HLS emitters (bnf_dynamic_sign.v / .h) ------------------------------
     def _threshold_words(self, params: tuple) -> list[int]:

@@ -88,11 +88,11 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]], str]]:
     for r in report["layers"] + report.get("interconnect", []):
         e, s, f, m = r["estimate"], r.get("synth") or {}, r.get("finn_estimate") or {}, r.get("memory") or {}
         layer_rows.append([r["name"], r["op"], _fold(r["folding"]), _n(e["lut"]), _n(s.get("lut")), _n(f.get("lut")),
-                           _n(e["ff"]), _n(s.get("ff")), _n(e["bram18"]), _n(s.get("bram18")), _n(e["dsp"]),
+                           _n(e["ff"]), _n(s.get("ff")), _n(e["bram18"]), _n(s.get("bram18")), _n(e.get("uram")), _n(e["dsp"]),
                            _n(e["cycles"]), _n(r.get("hls_cycles")), _n(f.get("cycles")), _n(s.get("logic_depth")),
                            _n(m.get("bits")), _n(m.get("floor_bits"))])
     out.append(("Per layer", ["layer", "op", "folding", "LUT est", "LUT Yosys", "LUT FINN", "FF est", "FF Yosys",
-                              "BRAM18 est", "BRAM18 Yosys", "DSP est", "cycles est", "cycles HLS", "cycles FINN",
+                              "BRAM18 est", "BRAM18 Yosys", "URAM est", "DSP est", "cycles est", "cycles HLS", "cycles FINN",
                               "logic depth", "memory bits", "memory floor"], layer_rows,
                 "Yosys: synth_xilinx -family xc7 of each instance alone, as the stitched top parameterizes it; "
                 "logic depth: LUT/CARRY4/MUXF cells on the longest path between registers"))

@@ -5,7 +5,7 @@
 // v is computed from this very frame (its global average pool, by other ops on a copy of
 // the x stream), so x must be taken in whole without waiting for v, or the dataflow deadlocks.
 // A DATAFLOW region of three processes does it: bnf_dynamic_sign_load copies the frame into
-// a stream two frames deep (the RTL's double-buffered frame buffer), bnf_dynamic_sign_vector
+// a stream one frame deep (the RTL's frame ring), bnf_dynamic_sign_vector
 // loads v into an array HLS makes a ping-pong (PIPO) buffer (the RTL's two v banks), and
 // bnf_dynamic_sign_emit, once v is there, streams the bits out: PIXELS*C/PE words per frame
 // for load and emit, C/PE for the vector, so frames stream at one word per cycle.
@@ -84,7 +84,7 @@ void bnf_dynamic_sign(hls::stream<ap_uint<CFG::X_TW> > &in0_V, hls::stream<ap_ui
                       hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
                       const bnf_limb_t thresholds[CFG::C / CFG::PE][BNF_LIMBS(CFG::PE *(bnf_dynamic_sign_widths<CFG>::DW + 1))]) {
 #pragma HLS DATAFLOW
-    enum { DEPTH = 2 * CFG::PIXELS * (CFG::C / CFG::PE) };
+    enum { DEPTH = CFG::PIXELS * (CFG::C / CFG::PE) > 1 ? CFG::PIXELS * (CFG::C / CFG::PE) : 2 };
     hls::stream<ap_uint<CFG::X_TW> > frame("frame");
 #pragma HLS STREAM variable = frame depth = DEPTH
     ap_uint<CFG::PE * CFG::V_W> vec[CFG::C / CFG::PE];

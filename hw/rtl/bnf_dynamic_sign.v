@@ -4,12 +4,15 @@
 //
 // v depends on the global average pool of this very frame, computed by other ops from a copy
 // of the same x stream, so the unit must take in the whole frame without waiting for v (or
-// the graph deadlocks). x goes into a frame buffer of two frames (2 * P * C/PE words, block
-// RAM), used as a ring: frame n fills half n % 2 while frame n-1 streams out of the other, and
-// a word's slot is refilled as soon as it was read. Frame n streams out once all of it is in
-// and its v (double-buffered, v slot n % 2) has arrived. With v on time, the first output
-// word leaves P*C/PE + 2 cycles after the first input word (the frame, a memory read and the
-// output register) and frames stream at one word per cycle.
+// the graph deadlocks). x goes into a frame buffer of one frame (P * C/PE words, two when a
+// frame is one word), used as a ring: a word's slot is refilled by the next frame as soon as
+// it was read, so frame n+1 streams in while frame n streams out. Frame n streams out once
+// all of it is in and its v (double-buffered, v slot n % 2) has arrived; until then the next
+// frame's first words wait in the stream FIFO in front (passes.fifos sizes it for the time v
+// takes), which holds far less than a second frame. With v on time, the first output word
+// leaves P*C/PE + 1 cycles after the first input word (the frame, whose first word is read in
+// the cycle its last comes in, and the output register; + 2 for a one-word frame) and frames
+// stream at one word per cycle.
 `default_nettype none
 
 module bnf_dynamic_sign #(
@@ -40,7 +43,7 @@ module bnf_dynamic_sign #(
 );
     localparam integer CF = C / PE;                 // words per pixel
     localparam integer F = P * CF;                  // words per frame
-    localparam integer D = 2 * F;                   // frame buffer depth
+    localparam integer D = F > 1 ? F : 2;           // frame buffer depth
     localparam integer XS_W = X_W + SX, VS_W = V_W + SV;
     localparam integer DW = (XS_W > VS_W ? XS_W : VS_W) + 1;  // x' - v' never overflows
     localparam integer T_W = DW + 1;                // t clipped to [-2**(DW-1), 2**(DW-1)]
@@ -57,7 +60,7 @@ module bnf_dynamic_sign #(
     reg [PE*T_W-1:0] thresholds [0:CF-1];
     initial $readmemh(THRESH_FILE, thresholds);
 
-    // ---- x frame buffer (ring of two frames) and v buffer (two frames) ------------------
+    // ---- x frame buffer (a ring of one frame) and v buffer (two frames) -----------------
     reg [PE*V_W-1:0] vbuf [0:2*CF-1];
     reg [AW-1:0] wa, ra;                  // x write / read address
     reg [NW-1:0] count;                   // x words written and not yet read
@@ -84,7 +87,10 @@ module bnf_dynamic_sign #(
     reg [PE-1:0] bits;
     reg out_valid;
     wire advance = !out_valid || out0_V_TREADY;
-    wire issue = (complete != 2'd0) && vfull[r_slot] && (!r_valid || advance);
+    // a frame may start streaming out in the cycle its last word comes in (its first word
+    // is in another slot when F > 1): one frame of ring then keeps both sides at full rate
+    wire frame_ready = (complete != 2'd0) || (F > 1 && take_x && x_frame_end);
+    wire issue = frame_ready && vfull[r_slot] && (!r_valid || advance);
     wire [VA-1:0] rcf_v;
     generate
         if (CF > 1) begin : g_rcf
