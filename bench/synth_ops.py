@@ -185,7 +185,7 @@ def streams(kind: str) -> dict:
                      out_dtype="INT16")
         return synth_op("ChannelSlice 128 -> [32:96] PE=8", op)
     op = op_node("DynamicSign", 3, PE=8, in_bits=16, x_frac=8, v_frac=8, out_shape=[1, 8, 8, 64], out_dtype="BINARY")
-    return synth_op("DynamicSign 8x8x64 PE=8 (two-frame buffer)", op, [RNG.integers(-300, 300, 64)])
+    return synth_op("DynamicSign 8x8x64 PE=8 (one-frame ring)", op, [RNG.integers(-300, 300, 64)])
 
 
 def width_converter(c: int, bits: int, ie: int, oe: int) -> Callable[[], dict]:

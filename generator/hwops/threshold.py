@@ -129,8 +129,8 @@ class DynamicSign(ElementwiseOp):
     def buffered_frames(self) -> int:
         return self.buffer_words() // self.frame_words()
 
-    # Yosys xc7, [1,8,8,64] PE8 16-bit: 454 LUT (88 of them LUTRAM), 284 FF, 8 BRAM18; this
-    # model: 510, 315, 8.
+    # Yosys xc7, [1,8,8,64] PE8 16-bit, one-frame ring: 421 LUT, 252 FF, 4 BRAM18; this model:
+    # 494, 312, 4.
     def lane_cost(self) -> dict[str, float]:
         # subtractor and comparator; x and v read registers and the output bit (the threshold
         # read folds into its ROM's LUTs)
