@@ -12,31 +12,32 @@ Nothing moves when the block RAM fits, the part has no UltraRAM, or the user pla
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.generator.hwops.memory import fifo_cost
-from bnnforge.generator.passes.streams import edges, fifo_ram_styles
+from bnnforge.generator.passes.streams import FIFO_RAM_STYLES_KEY, edges, fifo_key
 from bnnforge.generator.passes.width_converters import prepare_interconnect
 from bnnforge.generator.report.devices import Device
 
 
 @dataclass(frozen=True)
 class _Move:
-    """One memory that can go to UltraRAM: a layer's buffers, or the FIFO in front of a
-    layer's input `port` (index among its stream inputs)."""
+    """One memory that can go to UltraRAM: a layer's buffers (tensor None), or the FIFO in
+    front of a layer's stream input `tensor`."""
 
     layer: str
-    port: int | None
+    tensor: str | None
     bram18_saved: int
     uram: int
 
 
-def _candidates(model: ModelWrapper) -> list[_Move]:
+def _candidates(prepared: ModelWrapper) -> list[_Move]:
     moves = []
-    for node in model.graph.node:
+    for node in prepared.graph.node:
         op = getCustomOp(node)
         if op.ram_style_buffers and op.get_nodeattr("ram_style") == "auto":
             before = op.estimate()
@@ -45,49 +46,46 @@ def _candidates(model: ModelWrapper) -> list[_Move]:
             op.set_nodeattr("ram_style", "auto")
             if before["bram18"] > after["bram18"]:
                 moves.append(_Move(node.name, None, before["bram18"] - after["bram18"], after["uram"] - before["uram"]))
-    for e in edges(model):
+    for e in edges(prepared):
         if e.dst is None or e.ram_style != "auto":
             continue
         before, after = fifo_cost(e.width, e.depth), fifo_cost(e.width, e.depth, "ultra")
         if before["bram18"]:
-            node = model.get_node_from_name(e.dst[0])
-            port = [p.name for p in getCustomOp(node).in_ports()].index(e.dst[1].name)
-            moves.append(_Move(e.dst[0], port, before["bram18"], after["uram"]))
+            moves.append(_Move(e.dst[0], e.tensor, before["bram18"], after["uram"]))
     # most RAMB18s freed per URAM288 first; then the larger saving; then graph order
     return sorted(moves, key=lambda m: (-m.bram18_saved / max(m.uram, 1), -m.bram18_saved))
 
 
 def place_memories(model: ModelWrapper, device: Device) -> tuple[ModelWrapper, list[str]]:
-    """The folded graph with memories moved to UltraRAM as the module says (then with its
-    width converters and FIFOs, which carry where they go), and a note of what moved; the
-    graph as it was when nothing moves."""
+    """The folded graph with memories moved to UltraRAM as the module says, and a note of what
+    moved (none when nothing did). Layers get ram_style "ultra"; the FIFOs, which only exist
+    once prepare_interconnect has made them, are named in the graph's FIFO_RAM_STYLES_KEY
+    metadata, which every graph prepare_interconnect makes from this one applies."""
     from bnnforge.generator.estimate import estimate_graph
 
     if device.uram == 0:
         return model, []
-    folded, model = model, prepare_interconnect(model)
-    used = estimate_graph(model, memory=False)["totals"]["estimate"]
+    prepared = prepare_interconnect(model)
+    used = estimate_graph(prepared, memory=False)["totals"]["estimate"]
     if used["bram18"] <= device.bram18:
-        return folded, []
+        return model, []
     bram18, uram, moved = used["bram18"], used["uram"], []
-    for m in _candidates(model):
+    for m in _candidates(prepared):
         if bram18 <= device.bram18:
             break
-        if uram + m.uram > device.uram:
-            continue
-        op = getCustomOp(model.get_node_from_name(m.layer))
-        if m.port is None:
-            op.set_nodeattr("ram_style", "ultra")
-        else:
-            styles = fifo_ram_styles(model, op.onnx_node)
-            styles[m.port] = "ultra"
-            op.set_nodeattr("in_fifo_ram_styles", styles)
-        bram18, uram = bram18 - m.bram18_saved, uram + m.uram
-        moved.append(m)
+        if uram + m.uram <= device.uram:
+            bram18, uram = bram18 - m.bram18_saved, uram + m.uram
+            moved.append(m)
     if not moved:
-        return folded, []
-    fifos = sum(m.port is not None for m in moved)
+        return model, []
+    styles = json.loads(model.get_metadata_prop(FIFO_RAM_STYLES_KEY) or "{}")
+    for m in moved:
+        if m.tensor is None:
+            getCustomOp(model.get_node_from_name(m.layer)).set_nodeattr("ram_style", "ultra")
+        else:
+            styles[fifo_key(m.layer, m.tensor)] = "ultra"
+    model.set_metadata_prop(FIFO_RAM_STYLES_KEY, json.dumps(styles, sort_keys=True))
+    fifos = sum(m.tensor is not None for m in moved)
     return model, [f"UltraRAM: {fifos} FIFOs and {len(moved) - fifos} layer buffers moved from block RAM to "
                    f"{sum(m.uram for m in moved)} URAM288, freeing {sum(m.bram18_saved for m in moved)} BRAM18 "
                    f"({used['bram18']:,} -> {bram18:,} of {device.bram18:,})"]
-

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,9 +62,31 @@ def fifo_depths(model: ModelWrapper, node) -> list[int]:  # noqa: ANN001
     return depths if len(depths) == n else [MIN_FIFO_DEPTH] * n
 
 
+# graph metadata: {"<consumer>:<tensor>": ram_style} of the FIFOs place_memories moved, kept
+# on the folded graph (which has no FIFOs or converters yet) and applied to every graph
+# prepare_interconnect makes from it (apply_fifo_ram_styles)
+FIFO_RAM_STYLES_KEY = "bnnforge_fifo_ram_styles"
+
+
+def fifo_key(consumer: str, tensor: str) -> str:
+    return f"{consumer}:{tensor}"
+
+
+def apply_fifo_ram_styles(model: ModelWrapper) -> None:
+    """Set each op's in_fifo_ram_styles from the graph's FIFO_RAM_STYLES_KEY metadata."""
+    styles = json.loads(model.get_metadata_prop(FIFO_RAM_STYLES_KEY) or "{}")
+    if not styles:
+        return
+    for node in model.graph.node:
+        inputs = stream_inputs(model, node)
+        if any(fifo_key(node.name, t) in styles for t in inputs):
+            getCustomOp(node).set_nodeattr("in_fifo_ram_styles", [styles.get(fifo_key(node.name, t), "auto")
+                                                                  for t in inputs])
+
+
 def fifo_ram_styles(model: ModelWrapper, node) -> list[str]:  # noqa: ANN001
-    """Where the storage of the FIFO in front of each stream input goes (PlaceMemories, or
-    a folding file, sets them): "auto" unless set."""
+    """Where the storage of the FIFO in front of each stream input goes (apply_fifo_ram_styles
+    sets them): "auto" unless set."""
     styles = [s.decode() if isinstance(s, bytes) else s for s in getCustomOp(node).get_nodeattr("in_fifo_ram_styles")]
     n = len(stream_inputs(model, node))
     return styles if len(styles) == n else ["auto"] * n

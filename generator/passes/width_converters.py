@@ -13,7 +13,7 @@ from qonnx.transformation.base import Transformation
 
 from bnnforge.generator.hwops.base import DOMAIN
 from bnnforge.generator.passes.linear_qonnx import IndexedModel
-from bnnforge.generator.passes.streams import stream_inputs
+from bnnforge.generator.passes.streams import apply_fifo_ram_styles, stream_inputs
 
 
 def _remove_converters(model: ModelWrapper) -> None:
@@ -94,5 +94,6 @@ def prepare_interconnect(model: ModelWrapper) -> ModelWrapper:
     if model.get_metadata_prop(INTERCONNECT_KEY) == key:
         return model
     out = model.transform(InsertWidthConverters(), cleanup=False).transform(SizeFIFOs(), cleanup=False)
+    apply_fifo_ram_styles(out)
     out.set_metadata_prop(INTERCONNECT_KEY, key)
     return out
