@@ -14,8 +14,10 @@ from bnnforge.sim.csim import csim
 from bnnforge.generator.hwops import DOMAIN
 from tests.rtl_harness import assert_hls_rate, verify_op_rtl
 
-# (H, W, C, elem_bits, in_elems, out_elems): narrowing, widening, neither divides the other
-CASES = {"bits_16_to_4": (3, 5, 16, 1, 16, 4), "codes_2_to_6": (5, 3, 6, 16, 2, 6), "9bit_3_to_5": (4, 1, 15, 9, 3, 5)}
+# (H, W, C, elem_bits, in_elems, out_elems): narrowing (bnf_dwc's split, 4 and 2 parts),
+# widening (its gather, 3 and 2 parts), neither divides the other (its general buffer)
+CASES = {"bits_16_to_4": (3, 5, 16, 1, 16, 4), "bytes_8_to_4": (4, 4, 16, 8, 8, 4), "codes_2_to_6": (5, 3, 6, 16, 2, 6),
+         "bits_4_to_8": (3, 3, 8, 1, 4, 8), "9bit_3_to_5": (4, 1, 15, 9, 3, 5)}
 
 
 def build(case: str):  # noqa: ANN201

@@ -53,22 +53,31 @@ class WidthConverter(HWOp):
         return sum(1 for e in range(cap) for k in levels if 0 <= e - k < ie) / cap
 
     def resources(self) -> dict[str, int]:
-        # Per buffer bit: the pop shift and the placement of the input word, a mux over the
-        # input elements that can land there (sources_per_element). Yosys builds the
-        # placement as a shifter by kept * EB: for single bits about one LUT a source, for
-        # power-of-two elements about half (their shift amounts skip the low bits), for
-        # other element widths more (kept * EB is a multiplication; see below). Fitted to
-        # Yosys synth_xilinx -flatten on the 42 converter shapes of the tiny zoo models (27
-        # within 15%, total 0.92 of Yosys), LUT (this model), e.g.: 1-bit 1->8 19 (18), 1->16
-        # 33 (34), 3->8 33 (38), 8->1 33 (25), 8->16 36 (48), 12->24 92 (72), 48->24 176
-        # (168); 8-bit 1->8 114 (112), 12->3 331 (226), 12->24 656 (447); 16-bit 2->1 71 (84),
-        # 4->1 169 (151), 16->1 688 (554), 16->4 649 (602), 48->12 2474 (1805); 7-bit 2->1 66
-        # (66), 16->8 323 (323); 9-bit 4->2 116 (124), 24->2 1630 (1504), 24->12 2027 (2071);
-        # 10-bit 4->1 147 (182), 32->8 2497 (2549). A structural fix in bnf_dwc.v (placing
-        # words at the few fill levels that occur instead of a general shift) would cut the
-        # non-power-of-two cases most. Flip-flops exact: the buffer and its fill count, whose
-        # low bits stay 0 when the gcd of the word sizes is even.
+        # Yosys synth_xilinx -flatten, LUT / FF (this model). Split (out divides in): the
+        # word register shifts by a part or loads, a LUT a bit but for the last part's bits,
+        # which only load or clear (the flip-flops' enable and reset); the parts counter
+        # beside: 1-bit 8->1 21 / 12 (21 / 12), 16-bit 16->4 203 / 259 (203 / 259), 48->12
+        # 587 / 771 (587 / 771), 9-bit 24->2 213 / 220 (213 / 220), 10-bit 32->8 251 / 323
+        # (251 / 323; 2497 LUT with the general buffer). Gather (in divides out): the parts
+        # and the output word are loaded in place, no LUT on the data; a part counter and its
+        # decode: 1-bit 1->8 16 / 19 (15 / 19), 1->16 25 / 36 (25 / 36), 8-bit 12->24 6 / 290
+        # (7 / 290), 16-bit 2->6 8 / 163 (8 / 163).
         eb, ie, oe = self.get_nodeattr("elem_bits"), self.get_nodeattr("in_elems"), self.get_nodeattr("out_elems")
+        if ie > oe and ie % oe == 0:
+            k = ie // oe
+            lw = clog2(k + 1)
+            return {"lut": (ie - oe) * eb + 3 * lw + (0 if k == 2 else 2), "ff": ie * eb + lw, "bram18": 0, "dsp": 0}
+        if oe > ie and oe % ie == 0:
+            k = oe // ie
+            return {"lut": 4 + math.ceil(1.3 * k), "ff": (2 * oe - ie) * eb + clog2(k) + 1, "bram18": 0, "dsp": 0}
+        # General (neither divides the other): per buffer bit, the pop shift and the placement
+        # of the input word, a mux over the input elements that can land there
+        # (sources_per_element). Yosys builds the placement as a shifter by kept * EB: for
+        # single bits about one LUT a source, for power-of-two elements about half (their
+        # shift amounts skip the low bits), for other element widths more (kept * EB is a
+        # multiplication; see below). Fitted on the tiny zoo models' converter shapes, e.g.
+        # 1-bit 3->8 33 (38); 9-bit 3->5 (test_rtl_dwc). Flip-flops exact: the buffer and its
+        # fill count, whose low bits stay 0 when the gcd of the word sizes is even.
         cap = ie + oe
         g = math.gcd(ie, oe)
         if eb & (eb - 1) == 0:
@@ -82,7 +91,7 @@ class WidthConverter(HWOp):
             per_bit = 1 + 0.75 * (levels / 4) ** 1.45
             if ie * eb >= 200:
                 # input words of 200 bits and more: ABC keeps the whole shifter, 6.2-7 LUT a
-                # buffer bit measured (9-bit 24->2, 24->12, 10-bit 32->8)
+                # buffer bit measured
                 per_bit = 6.3
             lut = cap * eb * per_bit + 29
         ff = cap * eb + clog2(cap + 1) - ((g & -g).bit_length() - 1)
