@@ -25,6 +25,9 @@ from tests.rtl_harness import BUILD_ROOT, assert_hls_rate, run_op_rtl, verify_op
 # (H, W, C, PE, x_frac, v_frac, in_bits, v_bits (0: in_bits))
 CASES = {"4x4x8_pe4": (4, 4, 8, 4, 8, 8, 16, 0), "3x5x6_pe2_x6_v8": (3, 5, 6, 2, 6, 8, 16, 0),
          "5x3x5_pe1_x8_v4": (5, 3, 5, 1, 8, 4, 9, 12)}
+# words of the next frame the ring also holds (SizeFIFOs sets it in a graph): frames then
+# start anywhere in the ring
+RING_WAIT = {"3x5x6_pe2_x6_v8": 7}
 
 
 def signed(rng: np.random.Generator, bits: int, shape: tuple) -> np.ndarray:
@@ -37,7 +40,7 @@ def build(case: str):  # noqa: ANN201
     def make(frames: int, seed: int):  # noqa: ANN202
         op = getCustomOp(helper.make_node("DynamicSign", ["x", "v", "t"], ["y"], domain=DOMAIN, PE=pe, x_frac=fx,
                                           v_frac=fv, in_bits=xb, v_bits=vb, out_shape=[frames, h, w, c],
-                                          out_dtype="BINARY"))
+                                          out_dtype="BINARY", ring_wait_words=RING_WAIT.get(case, 0)))
         dw = op.diff_bits()
         # static thresholds from a fixed seed (one build for every run), over the whole range
         # of x' - v' and a little beyond it
@@ -82,7 +85,7 @@ def test_dynamic_sign_cost_model_reports_the_frame_buffer() -> None:
     op = build("4x4x8_pe4")(1, 0)[0]
     assert op.latency() == 4 * 4 * 8 // 4 + 1 and op.cycles() == 32
     op.set_nodeattr("out_shape", [1, 32, 32, 64])  # one frame: 16384 words of 4 x 16 bits
-    assert op.buffer_words() == 16384 and op.estimate()["bram18"] == 64  # 1 Mbit: 64 RAMB18, not 128
+    assert op.ring_words() == 16384 and op.estimate()["bram18"] == 64  # 1 Mbit: 64 RAMB18, not 128
 
 
 # ---- v arrives only after x: the unit must not wait for it to take in the frame -----------
@@ -100,7 +103,7 @@ async def late_thresholds_tb(dut) -> None:  # noqa: ANN001
     from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 
     spec = json.loads(Path(os.environ["BNF_VECTORS"]).read_text())
-    xs, vs, want, ring = spec["x"], spec["v"], spec["out"], spec["buffer_words"]
+    xs, vs, want, ring = spec["x"], spec["v"], spec["out"], spec["ring_words"]
     rng = random.Random(7)
     cocotb.start_soon(Clock(dut.ap_clk, 10, unit="ns").start())
     dut.ap_rst_n.value = 0
@@ -159,7 +162,7 @@ def test_dynamic_sign_waits_for_late_thresholds(case: str) -> None:
     runner.build(sources=[str(s) for s in rtl_sources(*inst.files)], hdl_toplevel=inst.module,
                  parameters=params, build_dir=build_dir, timescale=("1ns", "1ps"))
     spec = {"x": words["in0_V"], "v": words["in1_V"], "out": op.out_words(want),
-            "buffer_words": op.buffer_words()}
+            "ring_words": op.ring_words()}
     root = str(Path(__file__).resolve().parent.parent)
     with tempfile.TemporaryDirectory() as tmp:
         vec = Path(tmp) / "vectors.json"

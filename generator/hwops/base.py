@@ -203,11 +203,18 @@ class HWOp(CustomOp):
         (passes.fifos). Empty: every input waits for the others."""
         return frozenset()
 
-    def buffered_frames(self) -> int:
-        """Frames the buffer behind frame_buffered_inputs holds: a word of frame n + k
-        enters only once frame n's word in its slot has left, so such an input waits in its
-        FIFO while the op's output runs more than this many frames behind it."""
+    def buffered_frames(self) -> float:
+        """Frames the buffer behind frame_buffered_inputs holds (a ring of D words holds
+        D / frame words): a word enters only once the word D before it has left, so such an
+        input waits in its FIFO while the op's output runs more than this many frames behind
+        it."""
         return 1
+
+    def ring_input(self) -> str | None:
+        """The input port whose words go into a ring buffer of the op's own that can grow by
+        the words that would otherwise wait in the FIFO in front (SizeFIFOs sets its
+        `ring_wait_words`); None for ops without one."""
+        return None
 
     def out_burst_words(self) -> int:
         """Words the op emits back to back, faster than the stream's pace, and cannot hold

@@ -28,6 +28,16 @@ ROM_BITS_PER_BRAM18 = 6144
 RAM_STYLES = ("auto", "distributed", "block", "ultra")
 # bnf_fifo: a word takes this many cycles from its input to its output
 FIFO_LATENCY = 2
+# extra words on a bypass path, for the cycles an op's first word can vary around its model
+FIFO_SLACK = 8
+# and a share of the words a FIFO holds, for the error of the modelled branch latencies
+FIFO_MARGIN = 0.05
+
+
+def buffer_words(waiting: int) -> int:
+    """Words a buffer must hold for `waiting` words the latency model says wait: those, a
+    FIFO_MARGIN share more and FIFO_SLACK (a FIFO of passes.fifos, a dynamic sign's ring)."""
+    return waiting + math.ceil(waiting * FIFO_MARGIN) + FIFO_SLACK
 
 
 def clog2(n: int) -> int:

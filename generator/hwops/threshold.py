@@ -6,7 +6,7 @@ import numpy as np
 
 from bnnforge.generator.hwops.base import (ElementwiseOp, HLSArray, HLSInstance, MemoryFile, RTLInstance, bits_for,
                                            param_codes)
-from bnnforge.generator.hwops.memory import clog2
+from bnnforge.generator.hwops.memory import buffer_words, clog2
 from bnnforge.generator.hwops.ports import Port, in_port, out_port, pack_words
 
 
@@ -84,7 +84,9 @@ class DynamicSign(ElementwiseOp):
 
     def get_nodeattr_types(self) -> dict:
         return {**super().get_nodeattr_types(), "x_frac": ("i", False, 8), "v_frac": ("i", False, 8),
-                "v_bits": ("i", False, 0)}
+                "v_bits": ("i", False, 0),
+                # x words that wait for v beyond one frame (SizeFIFOs): the ring holds them
+                "ring_wait_words": ("i", False, 0)}
 
     def golden(self, x: np.ndarray, v: np.ndarray, t: np.ndarray) -> np.ndarray:
         fx, fv = self.get_nodeattr("x_frac"), self.get_nodeattr("v_frac")
@@ -122,12 +124,18 @@ class DynamicSign(ElementwiseOp):
         # x fills the frame ring while v (computed from this very frame) is on its way
         return frozenset({in_port(0)})
 
-    def buffer_words(self) -> int:
-        """Depth of the RTL's x frame ring (D): one frame, two slots when a frame is one word."""
-        return max(2, self.frame_words())
+    def ring_words(self) -> int:
+        """Depth of the RTL's x frame ring (D): one frame (two slots when a frame is one word)
+        and room for the words of the next frame that come in while v is on its way
+        (ring_wait_words, with memory.buffer_words' margin)."""
+        wait = self.get_nodeattr("ring_wait_words")
+        return max(2, self.frame_words()) + (buffer_words(wait) if wait else 0)
 
-    def buffered_frames(self) -> int:
-        return self.buffer_words() // self.frame_words()
+    def buffered_frames(self) -> float:
+        return self.ring_words() / self.frame_words()
+
+    def ring_input(self) -> str | None:
+        return in_port(0)
 
     # Yosys xc7, [1,8,8,64] PE8 16-bit, one-frame ring: 421 LUT, 252 FF, 4 BRAM18; this model:
     # 494, 312, 4.
@@ -143,19 +151,21 @@ class DynamicSign(ElementwiseOp):
     def resources(self) -> dict[str, float]:
         out = super().resources()
         pe, cf = self.get_nodeattr("PE"), self.channels() // self.get_nodeattr("PE")
-        addr = bits_for(0, self.buffer_words())
+        addr = bits_for(0, self.ring_words())
         out["lut"] += 2 * addr + 8  # ring pointers, fill count, frame and v flags
         out["ff"] += 3 * addr + 2 * bits_for(0, 2 * cf) + 8
-        for width, depth in ((pe * self.get_nodeattr("in_bits"), self.buffer_words()), (pe * self.v_bits(), 2 * cf)):
+        for width, depth in ((pe * self.get_nodeattr("in_bits"), self.ring_words()), (pe * self.v_bits(), 2 * cf)):
             mem = self.memory(width, depth)  # frame buffer, v double buffer
             for k in ("lut", "bram18", "uram"):
                 out[k] += mem[k]
         return out
 
     def memory_floor_bits(self, bits: int) -> int:
-        # v is known only after the whole frame: one frame of x and one v must be held; the
-        # second v bank lets the next frame's v arrive while this frame streams out
-        return bits - self.channels() * self.v_bits()
+        # v is known only after the whole frame: one frame of x, the next frame's words that
+        # come in meanwhile and one v must be held (the second v bank lets the next frame's v
+        # arrive while this frame streams out; the ring's margin is not needed)
+        pe, wait = self.get_nodeattr("PE"), self.get_nodeattr("ring_wait_words")
+        return (self.frame_words() + wait) * pe * self.get_nodeattr("in_bits") + self.channels() * self.v_bits()
 
     # ---- RTL and HLS emitters (bnf_dynamic_sign.v / .h) ------------------------------
     def _threshold_words(self, params: tuple) -> list[int]:
@@ -168,7 +178,7 @@ class DynamicSign(ElementwiseOp):
     def _parameters(self) -> dict[str, int]:
         sx, sv = self.shifts()
         return {"C": self.channels(), "PE": self.get_nodeattr("PE"), "P": self.pixels(),
-                "X_W": self.get_nodeattr("in_bits"), "V_W": self.v_bits(), "SX": sx, "SV": sv}
+                "X_W": self.get_nodeattr("in_bits"), "V_W": self.v_bits(), "SX": sx, "SV": sv, "RING": self.ring_words()}
 
     def rtl(self, *params: np.ndarray) -> RTLInstance:
         words = MemoryFile(tuple(self._threshold_words(params)), self.get_nodeattr("PE") * (self.diff_bits() + 1))
@@ -178,7 +188,7 @@ class DynamicSign(ElementwiseOp):
     def hls(self, *params: np.ndarray) -> HLSInstance:
         p = self._parameters()
         (x, v), (out,) = self.in_ports(), self.out_ports()
-        config = {"C": p["C"], "PE": p["PE"], "PIXELS": p["P"], **{k: p[k] for k in ("X_W", "V_W", "SX", "SV")},
+        config = {"C": p["C"], "PE": p["PE"], "PIXELS": p["P"], **{k: p[k] for k in ("X_W", "V_W", "SX", "SV", "RING")},
                   "X_TW": x.tdata_bits, "V_TW": v.tdata_bits, "OUT_TW": out.tdata_bits}
         return HLSInstance("bnf_dynamic_sign.h", "bnf_dynamic_sign", config, (
             HLSArray(p['PE'] * (self.diff_bits() + 1), "thresholds", tuple(self._threshold_words(params))),))

@@ -24,14 +24,10 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.base import Transformation
 
-from bnnforge.generator.hwops.memory import FIFO_LATENCY
+from bnnforge.generator.hwops.memory import FIFO_LATENCY, FIFO_SLACK, buffer_words
 from bnnforge.generator.passes.linear_qonnx import read_only
 from bnnforge.generator.passes.streams import MIN_FIFO_DEPTH, stream_inputs, tensor_shape
 
-# extra words on a bypass path, for the cycles an op's first word can vary around its model
-FIFO_SLACK = 8
-# and a share of the words a FIFO holds, for the error of the modelled branch latencies
-FIFO_MARGIN = 0.05
 
 
 def period(model: ModelWrapper) -> int:
@@ -130,26 +126,37 @@ def waiting_words(model: ModelWrapper) -> dict[tuple[str, str], int]:
 
 
 def fifo_depth(words: int, joins: bool) -> int:
-    """The depth of a FIFO that must hold `words`: those words, FIFO_MARGIN more (the latency
-    model's branch delays are estimates: a skip FIFO a few percent short stalls the graph
-    every frame) and FIFO_SLACK. Where nothing waits, MIN_FIFO_DEPTH, or FIFO_SLACK in front
-    of an op joining several frame streams, whose words meet a few cycles apart."""
+    """The depth of a FIFO that must hold `words`: memory.buffer_words (those words, a
+    margin for the latency model's branch delays, which are estimates: a skip FIFO a few
+    percent short stalls the graph every frame, and a slack). Where nothing waits,
+    MIN_FIFO_DEPTH, or FIFO_SLACK in front of an op joining several frame streams, whose
+    words meet a few cycles apart."""
     if words:
-        return words + math.ceil(words * FIFO_MARGIN) + FIFO_SLACK
+        return buffer_words(words)
     return FIFO_SLACK if joins else MIN_FIFO_DEPTH
 
 
 class SizeFIFOs(Transformation):
     """Stores the depth of the FIFO in front of every stream input as the consumer's
     `in_fifo_depths` (visible in the saved graph; the emitters and the estimate read it):
-    fifo_depth of the words it must hold (waiting_words)."""
+    fifo_depth of the words it must hold (waiting_words). An op with a ring buffer on an
+    input (HWOp.ring_input: a dynamic sign's frame) takes those words into its ring instead
+    (`ring_wait_words`), one memory rather than a frame and a FIFO beside it."""
 
     def apply(self, model: ModelWrapper) -> tuple[ModelWrapper, bool]:
         view = read_only(model)  # only node attributes change below
+        ops = [getCustomOp(node) for node in view.graph.node]
+        for op in ops:
+            if op.ring_input() is not None:
+                op.set_nodeattr("ring_wait_words", 0)  # the least ring: what waits beyond it is measured
         waiting = waiting_words(view)
-        for node in view.graph.node:
-            op = getCustomOp(node)
+        for node, op in zip(view.graph.node, ops):
             frames = [t for t in stream_inputs(view, node) if len(tensor_shape(view, t)) > 2]
             words = [waiting[(node.name, port.name)] for port in op.in_ports()]
+            ring = op.ring_input()
+            if ring is not None:
+                k = [p.name for p in op.in_ports()].index(ring)
+                op.set_nodeattr("ring_wait_words", words[k])
+                words[k] = 0
             op.set_nodeattr("in_fifo_depths", [fifo_depth(w, len(frames) > 1) for w in words])
         return model, False

@@ -78,7 +78,8 @@ def _folding_key(model: ModelWrapper) -> str:
             continue
         h.update(f"{node.name}\0{node.op_type}\0".encode())
         for a in node.attribute:
-            if a.name not in ("in_fifo_depths", "in_fifo_ram_styles", "ram_style"):  # no bearing on the interconnect
+            # set by SizeFIFOs and place_memories, no bearing on the interconnect
+            if a.name not in ("in_fifo_depths", "in_fifo_ram_styles", "ram_style", "ring_wait_words"):
                 h.update(a.SerializeToString())
     return h.hexdigest()
 

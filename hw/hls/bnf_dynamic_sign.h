@@ -5,14 +5,15 @@
 // v is computed from this very frame (its global average pool, by other ops on a copy of
 // the x stream), so x must be taken in whole without waiting for v, or the dataflow deadlocks.
 // A DATAFLOW region of three processes does it: bnf_dynamic_sign_load copies the frame into
-// a stream one frame deep (the RTL's frame ring), bnf_dynamic_sign_vector
+// a stream RING words deep (the RTL's frame ring: a frame and the next frame's words that come
+// in while v is on its way), bnf_dynamic_sign_vector
 // loads v into an array HLS makes a ping-pong (PIPO) buffer (the RTL's two v banks), and
 // bnf_dynamic_sign_emit, once v is there, streams the bits out: PIXELS*C/PE words per frame
 // for load and emit, C/PE for the vector, so frames stream at one word per cycle.
 //
 // The entry template takes one config struct CFG (hls4ml style), one `static const int`
 // member per parameter, named exactly:
-//   bnf_dynamic_sign: C, PE, PIXELS, X_W, V_W, SX, SV, X_TW, V_TW, OUT_TW
+//   bnf_dynamic_sign: C, PE, PIXELS, X_W, V_W, SX, SV, RING, X_TW, V_TW, OUT_TW
 // (the generated code: struct X_config { static const int MW = 72; ... }; bnf_...<X_config>(...)).
 #ifndef BNF_DYNAMIC_SIGN_H
 #define BNF_DYNAMIC_SIGN_H
@@ -84,7 +85,7 @@ void bnf_dynamic_sign(hls::stream<ap_uint<CFG::X_TW> > &in0_V, hls::stream<ap_ui
                       hls::stream<ap_uint<CFG::OUT_TW> > &out0_V,
                       const bnf_limb_t thresholds[CFG::C / CFG::PE][BNF_LIMBS(CFG::PE *(bnf_dynamic_sign_widths<CFG>::DW + 1))]) {
 #pragma HLS DATAFLOW
-    enum { DEPTH = CFG::PIXELS * (CFG::C / CFG::PE) > 1 ? CFG::PIXELS * (CFG::C / CFG::PE) : 2 };
+    enum { DEPTH = CFG::RING };
     hls::stream<ap_uint<CFG::X_TW> > frame("frame");
 #pragma HLS STREAM variable = frame depth = DEPTH
     ap_uint<CFG::PE * CFG::V_W> vec[CFG::C / CFG::PE];

@@ -4,12 +4,11 @@
 //
 // v depends on the global average pool of this very frame, computed by other ops from a copy
 // of the same x stream, so the unit must take in the whole frame without waiting for v (or
-// the graph deadlocks). x goes into a frame buffer of one frame (P * C/PE words, two when a
-// frame is one word), used as a ring: a word's slot is refilled by the next frame as soon as
+// the graph deadlocks). x goes into a ring of RING words: one frame (P * C/PE words, two when
+// a frame is one word) and room for the next frame's words that come in while v is on its way
+// (passes.fifos sizes it: far less than a second frame). A word's slot is refilled as soon as
 // it was read, so frame n+1 streams in while frame n streams out. Frame n streams out once
-// all of it is in and its v (double-buffered, v slot n % 2) has arrived; until then the next
-// frame's first words wait in the stream FIFO in front (passes.fifos sizes it for the time v
-// takes), which holds far less than a second frame. With v on time, the first output word
+// all of it is in and its v (double-buffered, v slot n % 2) has arrived. With v on time, the first output word
 // leaves P*C/PE + 1 cycles after the first input word (the frame, whose first word is read in
 // the cycle its last comes in, and the output register; + 2 for a one-word frame) and frames
 // stream at one word per cycle.
@@ -23,6 +22,7 @@ module bnf_dynamic_sign #(
     parameter integer V_W = 16,           // signed v codes
     parameter integer SX = 0,             // max(x_frac, v_frac) - x_frac
     parameter integer SV = 0,             // max(x_frac, v_frac) - v_frac
+    parameter integer RING = (P * (C / PE) > 1) ? P * (C / PE) : 2,  // x ring words: >= a frame, >= 2
     parameter THRESH_FILE = "",           // C/PE words of PE thresholds, T_W bits each
     parameter [8*11-1:0] RAM_STYLE = "auto",
     parameter integer X_TW = ((PE * X_W + 7) / 8) * 8,
@@ -43,16 +43,19 @@ module bnf_dynamic_sign #(
 );
     localparam integer CF = C / PE;                 // words per pixel
     localparam integer F = P * CF;                  // words per frame
-    localparam integer D = F > 1 ? F : 2;           // frame buffer depth
+    localparam integer D = RING;                    // x ring depth
     localparam integer XS_W = X_W + SX, VS_W = V_W + SV;
     localparam integer DW = (XS_W > VS_W ? XS_W : VS_W) + 1;  // x' - v' never overflows
     localparam integer T_W = DW + 1;                // t clipped to [-2**(DW-1), 2**(DW-1)]
     localparam integer AW = $clog2(D);              // D >= 2
+    localparam integer FW = F > 1 ? $clog2(F) : 1;  // position in a frame
+    localparam integer KW = $clog2(D / F + 2);      // counts the whole frames the ring holds
     localparam integer NW = $clog2(D + 1);
     localparam integer CW = CF > 1 ? $clog2(CF) : 1;
     localparam integer VA = $clog2(2 * CF);         // v buffer address: CW + 1 bits, or 1
     localparam [31:0] F_M1 = F - 1, D_M1 = D - 1, D_32 = D, CF_M1 = CF - 1, CF_32 = CF, VD_M1 = 2 * CF - 1;
-    localparam [AW-1:0] HALF_LAST = F_M1[AW-1:0], LAST = D_M1[AW-1:0];
+    localparam [AW-1:0] LAST = D_M1[AW-1:0];
+    localparam [FW-1:0] F_LAST = F_M1[FW-1:0];
     localparam [NW-1:0] FULL = D_32[NW-1:0];
     localparam [CW-1:0] CF_LAST = CF_M1[CW-1:0];
     localparam [VA-1:0] V_HALF = CF_32[VA-1:0], V_HALF_LAST = CF_M1[VA-1:0], V_LAST = VD_M1[VA-1:0];
@@ -63,8 +66,9 @@ module bnf_dynamic_sign #(
     // ---- x frame buffer (a ring of one frame) and v buffer (two frames) -----------------
     reg [PE*V_W-1:0] vbuf [0:2*CF-1];
     reg [AW-1:0] wa, ra;                  // x write / read address
+    reg [FW-1:0] wf, rf;                  // x write / read position in its frame
     reg [NW-1:0] count;                   // x words written and not yet read
-    reg [1:0] complete;                   // whole frames in the buffer not yet fully read
+    reg [KW-1:0] complete;                // whole frames in the ring not yet fully read
     reg [VA-1:0] vwa;                     // v write address; slot = vwa >= CF
     reg vw_slot;
     reg [1:0] vfull;                      // v slot holds its frame's whole vector
@@ -75,9 +79,9 @@ module bnf_dynamic_sign #(
     assign in1_V_TREADY = !vfull[vw_slot];
     wire take_x = in0_V_TVALID && in0_V_TREADY;
     wire take_v = in1_V_TVALID && in1_V_TREADY;
-    wire x_frame_end = (wa == HALF_LAST) || (wa == LAST);
+    wire x_frame_end = (wf == F_LAST);
     wire v_frame_end = (vwa == V_HALF_LAST) || (vwa == V_LAST);
-    wire r_frame_end = (ra == HALF_LAST) || (ra == LAST);
+    wire r_frame_end = (rf == F_LAST);
 
     // ---- read pipeline: memory read (x, v, t registered), then compare into the output --
     reg r_valid;
@@ -89,7 +93,7 @@ module bnf_dynamic_sign #(
     wire advance = !out_valid || out0_V_TREADY;
     // a frame may start streaming out in the cycle its last word comes in (its first word
     // is in another slot when F > 1): one frame of ring then keeps both sides at full rate
-    wire frame_ready = (complete != 2'd0) || (F > 1 && take_x && x_frame_end);
+    wire frame_ready = (complete != {KW{1'b0}}) || (F > 1 && take_x && x_frame_end);
     wire issue = frame_ready && vfull[r_slot] && (!r_valid || advance);
     wire [VA-1:0] rcf_v;
     generate
@@ -130,8 +134,10 @@ module bnf_dynamic_sign #(
         if (!ap_rst_n) begin
             wa <= {AW{1'b0}};
             ra <= {AW{1'b0}};
+            wf <= {FW{1'b0}};
+            rf <= {FW{1'b0}};
             count <= {NW{1'b0}};
-            complete <= 2'd0;
+            complete <= {KW{1'b0}};
             vwa <= {VA{1'b0}};
             vw_slot <= 1'b0;
             vfull <= 2'b00;
@@ -140,11 +146,14 @@ module bnf_dynamic_sign #(
             r_valid <= 1'b0;
             out_valid <= 1'b0;
         end else begin
-            if (take_x) wa <= (wa == LAST) ? {AW{1'b0}} : wa + 1'b1;
+            if (take_x) begin
+                wa <= (wa == LAST) ? {AW{1'b0}} : wa + 1'b1;
+                wf <= x_frame_end ? {FW{1'b0}} : wf + 1'b1;
+            end
             if (take_x && !issue) count <= count + 1'b1;
             else if (issue && !take_x) count <= count - 1'b1;
-            if ((take_x && x_frame_end) && !(issue && r_frame_end)) complete <= complete + 2'd1;
-            else if ((issue && r_frame_end) && !(take_x && x_frame_end)) complete <= complete - 2'd1;
+            if ((take_x && x_frame_end) && !(issue && r_frame_end)) complete <= complete + 1'b1;
+            else if ((issue && r_frame_end) && !(take_x && x_frame_end)) complete <= complete - 1'b1;
             if (take_v) begin
                 vwa <= (vwa == V_LAST) ? {VA{1'b0}} : vwa + 1'b1;
                 if (v_frame_end) begin
@@ -154,6 +163,7 @@ module bnf_dynamic_sign #(
             end
             if (issue) begin
                 ra <= (ra == LAST) ? {AW{1'b0}} : ra + 1'b1;
+                rf <= r_frame_end ? {FW{1'b0}} : rf + 1'b1;
                 rcf <= (rcf == CF_LAST) ? {CW{1'b0}} : rcf + 1'b1;
                 if (r_frame_end) begin
                     vfull[r_slot] <= 1'b0;  // never the slot v is being completed into
