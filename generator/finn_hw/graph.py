@@ -49,6 +49,9 @@ def to_finn_hw(folded: ModelWrapper, impl_style: str = "hls") -> ModelWrapper:
     linked = prepare_interconnect(folded)
     depths = {n.name: list(getCustomOp(n).get_nodeattr("in_fifo_depths"))
               for n in linked.graph.node if n.op_type != "WidthConverter"}
+    # what SizeFIFOs set on an op itself (a dynamic sign's ring), which its estimate counts
+    sized = {n.name: [a for a in n.attribute if a.name == "ring_wait_words"]
+             for n in linked.graph.node if n.op_type != "WidthConverter"}
     # the FIFO in front of one of our width converters is, in FINN's graph, the one InsertFIFO
     # puts between the producer and FINN's converter: the producer's outFIFODepths
     out_depths: dict[str, dict[int, int]] = {}
@@ -74,6 +77,8 @@ def to_finn_hw(folded: ModelWrapper, impl_style: str = "hls") -> ModelWrapper:
         _set(node, LAYER_ATTR, node.name)
         if impl_style:
             _set(node, "preferred_impl_style", impl_style)
+        for a in sized.get(node.name, []):
+            _set(node, a.name, helper.get_attribute_value(a))
         fifo = depths.get(node.name) or []
         if len(fifo) == n_streams and n_streams:
             _set(node, "inFIFODepths", [int(d) for d in fifo])

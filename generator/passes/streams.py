@@ -62,6 +62,10 @@ def fifo_depths(model: ModelWrapper, node) -> list[int]:  # noqa: ANN001
     return depths if len(depths) == n else [MIN_FIFO_DEPTH] * n
 
 
+# node attributes the interconnect passes write on a prepared graph (SizeFIFOs,
+# apply_fifo_ram_styles): none of them bears on the interconnect itself
+INTERCONNECT_ATTRS = ("in_fifo_depths", "in_fifo_ram_styles", "ring_wait_words")
+
 # graph metadata: {"<consumer>:<tensor>": ram_style} of the FIFOs place_memories moved, kept
 # on the folded graph (which has no FIFOs or converters yet) and applied to every graph
 # prepare_interconnect makes from it (apply_fifo_ram_styles)

@@ -13,7 +13,7 @@ from qonnx.transformation.base import Transformation
 
 from bnnforge.generator.hwops.base import DOMAIN
 from bnnforge.generator.passes.linear_qonnx import IndexedModel
-from bnnforge.generator.passes.streams import apply_fifo_ram_styles, stream_inputs
+from bnnforge.generator.passes.streams import INTERCONNECT_ATTRS, apply_fifo_ram_styles, stream_inputs
 
 
 def _remove_converters(model: ModelWrapper) -> None:
@@ -78,8 +78,8 @@ def _folding_key(model: ModelWrapper) -> str:
             continue
         h.update(f"{node.name}\0{node.op_type}\0".encode())
         for a in node.attribute:
-            # set by SizeFIFOs and place_memories, no bearing on the interconnect
-            if a.name not in ("in_fifo_depths", "in_fifo_ram_styles", "ram_style", "ring_wait_words"):
+            # set by the interconnect passes and place_memories, no bearing on the interconnect
+            if a.name not in INTERCONNECT_ATTRS and a.name != "ram_style":
                 h.update(a.SerializeToString())
     return h.hexdigest()
 
