@@ -1,6 +1,6 @@
 """Where memories go: the RTL places a stream buffer as its ram_style says (Yosys puts a
 "ultra" FIFO and a "ultra" circular-shift buffer in URAM288 on UltraScale+, as the cost model
-counts them), and PlaceMemories moves FIFOs to UltraRAM when a part's block RAM is short; the
+counts them), and place_memories moves FIFOs to UltraRAM when a part's block RAM is short; the
 placed network stays bit-exact in RTL simulation and its HLS top binds the moved streams."""
 
 from __future__ import annotations

@@ -44,8 +44,8 @@ class WidthConverter(HWOp):
         return math.ceil(self.get_nodeattr("out_elems") / self.get_nodeattr("in_elems"))
 
     def sources_per_element(self) -> float:
-        """How many input elements can land on one buffer element, on average (bnf_dwc.v
-        places an input word at the fill level `kept`, which only takes multiples of
+        """How many input elements can land on one buffer element, on average (bnf_dwc.v's
+        general structure places an input word at the fill level `kept`, which only takes multiples of
         gcd(IN_E, OUT_E) up to IN_E + OUT_E - IN_E when a word may enter)."""
         ie, oe = self.get_nodeattr("in_elems"), self.get_nodeattr("out_elems")
         g, cap = math.gcd(ie, oe), ie + oe

@@ -1,4 +1,4 @@
-"""PlaceMemories: on a part with UltraRAM, the stream buffers block RAM cannot hold go there.
+"""place_memories: on a part with UltraRAM, the stream buffers block RAM cannot hold go there.
 
 Weights stay in block RAM or LUTs: a URAM288 has no initial contents, so it cannot hold a ROM.
 What it can hold are the RAMs of the dataflow: the FIFOs between ops (the long skip FIFOs
@@ -7,7 +7,8 @@ RTL places them by ram_style (HWOp.ram_style_buffers). When the folded design's 
 exceeds the part's, those memories move to UltraRAM, the ones that free the most RAMB18s per
 URAM288 first (a URAM288 is 72 x 4096, sixteen RAMB18s' worth of bits, but a narrow or
 shallow memory fills little of it), until the block RAM fits or the UltraRAM runs out.
-Nothing moves when the block RAM fits, the part has no UltraRAM, or the user placed a memory.
+Nothing moves when the block RAM fits or the part has no UltraRAM, and a memory already placed
+(ram_style or its FIFO's style not "auto") stays where it is.
 """
 
 from __future__ import annotations
