@@ -17,8 +17,9 @@ from bnnforge.quant import models
 # among them the window generators of the stem and the ten 3x3 binary convs, the 8-bit stem
 # and classifier, two circular shifts in each of the nine shift blocks, the channel-doubling
 # concatenations, four 2x2 average-pooled shortcuts and the global pool
-BCDNET_A_OPS = {"BinaryMVAU": 52, "Duplicate": 43, "FixedAffine": 35, "ResidualAdd": 34, "Thresholding": 29,
-                "RPReLU": 29, "LongShortShift": 18, "SlidingWindow": 11, "Concat": 5, "AvgPool": 5, "IntMVAU": 2,
+# the reference layout: nine ShiftBlocks and three PointBlocks at 1024 x 7 x 7 (282 ops)
+BCDNET_A_OPS = {"BinaryMVAU": 55, "Duplicate": 46, "FixedAffine": 38, "ResidualAdd": 37, "Thresholding": 32,
+                "RPReLU": 32, "LongShortShift": 18, "SlidingWindow": 11, "Concat": 5, "AvgPool": 5, "IntMVAU": 2,
                 "Requantize": 1}
 
 
