@@ -26,7 +26,7 @@ from bnnforge.generator.finn_export import LAYER_ATTR
 from bnnforge.generator.finn_hw import FINN_DOMAIN, finn_op_type, register
 from bnnforge.generator.finn_hw.layer import IN_DTYPES, IN_SHAPES, encode_shapes
 from bnnforge.generator.hwops import DOMAIN
-from bnnforge.generator.passes.streams import MIN_FIFO_DEPTH, stream_inputs
+from bnnforge.generator.passes.streams import MIN_FIFO_DEPTH, RING_WAIT_ATTR, stream_inputs
 from bnnforge.generator.passes.width_converters import prepare_interconnect
 from bnnforge.quant.errors import BnnforgeError
 
@@ -50,7 +50,7 @@ def to_finn_hw(folded: ModelWrapper, impl_style: str = "hls") -> ModelWrapper:
     depths = {n.name: list(getCustomOp(n).get_nodeattr("in_fifo_depths"))
               for n in linked.graph.node if n.op_type != "WidthConverter"}
     # what SizeFIFOs set on an op itself (a dynamic sign's ring), which its estimate counts
-    sized = {n.name: [a for a in n.attribute if a.name == "ring_wait_words"]
+    sized = {n.name: [a for a in n.attribute if a.name == RING_WAIT_ATTR]
              for n in linked.graph.node if n.op_type != "WidthConverter"}
     # the FIFO in front of one of our width converters is, in FINN's graph, the one InsertFIFO
     # puts between the producer and FINN's converter: the producer's outFIFODepths

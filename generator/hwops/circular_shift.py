@@ -95,8 +95,10 @@ class LongShortShift(HWOp):
         mem = self.memory(pe, depth)
         ab = clog2(depth)
         _, _, w, _ = self.out_shape()
-        lut, ff = (6 if w & (w - 1) == 0 else 8) * ab + mem["lut"], 2 * ab + 8
-        if not mem["bram18"] and not mem["uram"]:
-            lut += math.ceil(pe * math.ceil(depth / 64) / 4) - mem["lut"] + lutram_lut(pe, depth)
+        lut, ff = (6 if w & (w - 1) == 0 else 8) * ab, 2 * ab + 8
+        if mem["bram18"] or mem["uram"]:
+            lut += mem["lut"]  # UltraRAM's word select, if any
+        else:  # LUTRAM, its read mux over 64-word banks and the output register
+            lut += lutram_lut(pe, depth) + math.ceil(pe * math.ceil(depth / 64) / 4)
             ff += pe
         return {"lut": lut, "ff": ff, "bram18": mem["bram18"], "uram": mem["uram"], "dsp": 0}

@@ -71,13 +71,12 @@ class DynamicSign(ElementwiseOp):
 
     v depends on the global average of this very frame, computed by other ops from a copy of
     the same stream, so the unit takes in the whole frame of x without waiting for v (else the
-    graph deadlocks) into a frame buffer of one frame, a ring whose slots frame n+1 refills as
-    frame n, once its v has arrived, streams out; meanwhile frame n+1's first words wait in the
-    FIFO in front (sized by passes.fifos for v's delay, not a frame). Latency: the whole frame,
-    then a buffer read and
-    the output register, H*W*C/PE + 1 cycles from the first x word to the first output word
-    when v is there in time (later, the unit waits for it); frames stream at one word per
-    cycle, H*W*C/PE cycles each.
+    graph deadlocks) into a ring of one frame and the next frame's words that come in while v is
+    on its way (ring_words; SizeFIFOs measures those words), whose slots frame n+1 refills as
+    frame n, once its v has arrived, streams out. Latency: the whole frame, whose first word is
+    read in the cycle its last comes in, then the output register: H*W*C/PE + 1 cycles from the
+    first x word to the first output word when v is there in time (later, the unit waits for
+    it); frames stream at one word per cycle, H*W*C/PE cycles each.
     """
 
     ram_style_buffers = True

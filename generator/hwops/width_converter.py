@@ -45,8 +45,8 @@ class WidthConverter(HWOp):
 
     def sources_per_element(self) -> float:
         """How many input elements can land on one buffer element, on average (bnf_dwc.v's
-        general structure places an input word at the fill level `kept`, which only takes multiples of
-        gcd(IN_E, OUT_E) up to IN_E + OUT_E - IN_E when a word may enter)."""
+        general structure places an input word at the fill level `kept`, which only takes
+        multiples of gcd(IN_E, OUT_E) up to IN_E + OUT_E - IN_E when a word may enter)."""
         ie, oe = self.get_nodeattr("in_elems"), self.get_nodeattr("out_elems")
         g, cap = math.gcd(ie, oe), ie + oe
         levels = range(0, oe + 1, g)  # kept <= cap - ie = oe

@@ -26,8 +26,7 @@ from qonnx.transformation.base import Transformation
 
 from bnnforge.generator.hwops.memory import FIFO_LATENCY, FIFO_SLACK, buffer_words
 from bnnforge.generator.passes.linear_qonnx import read_only
-from bnnforge.generator.passes.streams import MIN_FIFO_DEPTH, stream_inputs, tensor_shape
-
+from bnnforge.generator.passes.streams import MIN_FIFO_DEPTH, RING_WAIT_ATTR, stream_inputs, tensor_shape
 
 
 def period(model: ModelWrapper) -> int:
@@ -148,7 +147,7 @@ class SizeFIFOs(Transformation):
         ops = [getCustomOp(node) for node in view.graph.node]
         for op in ops:
             if op.ring_input() is not None:
-                op.set_nodeattr("ring_wait_words", 0)  # the least ring: what waits beyond it is measured
+                op.set_nodeattr(RING_WAIT_ATTR, 0)  # the least ring: what waits beyond it is measured
         waiting = waiting_words(view)
         for node, op in zip(view.graph.node, ops):
             frames = [t for t in stream_inputs(view, node) if len(tensor_shape(view, t)) > 2]
@@ -156,7 +155,7 @@ class SizeFIFOs(Transformation):
             ring = op.ring_input()
             if ring is not None:
                 k = [p.name for p in op.in_ports()].index(ring)
-                op.set_nodeattr("ring_wait_words", words[k])
+                op.set_nodeattr(RING_WAIT_ATTR, words[k])
                 words[k] = 0
             op.set_nodeattr("in_fifo_depths", [fifo_depth(w, len(frames) > 1) for w in words])
         return model, False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,9 +61,11 @@ def fifo_depths(model: ModelWrapper, node) -> list[int]:  # noqa: ANN001
     return depths if len(depths) == n else [MIN_FIFO_DEPTH] * n
 
 
+# what SizeFIFOs sets on an op itself, which its estimate counts (a dynamic sign's ring)
+RING_WAIT_ATTR = "ring_wait_words"
 # node attributes the interconnect passes write on a prepared graph (SizeFIFOs,
 # apply_fifo_ram_styles): none of them bears on the interconnect itself
-INTERCONNECT_ATTRS = ("in_fifo_depths", "in_fifo_ram_styles", "ring_wait_words")
+INTERCONNECT_ATTRS = ("in_fifo_depths", "in_fifo_ram_styles", RING_WAIT_ATTR)
 
 # graph metadata: {"<consumer>:<tensor>": ram_style} of the FIFOs place_memories moved, kept
 # on the folded graph (which has no FIFOs or converters yet) and applied to every graph
