@@ -88,14 +88,14 @@ class LongShortShift(HWOp):
         # PE 1 131 / 32 / 0 (128 / 29 / 0); 8x8x16 PE 4 117 / 30 / 0 (126 / 30 / 0);
         # 7x7x32 PE 8 78 / 26 / 1 (72 / 26 / 1); 7x7x256 PE 16 80 / 32 / 2 (88 / 30 / 2);
         # 14x14x128 PE 8 76 / 36 / 4 (78 / 34 / 4); "ultra" on xcup: 7x7x256 PE 16 79 LUT,
-        # 1 URAM288 (88, 1). A width W that is not a power of two makes row * W an adder
-        # (about 2 LUT per address bit).
+        # 1 URAM288 (88, 1). An odd width W makes row * W an adder (about 2 LUT per address
+        # bit); an even one (14) did not cost more than a power of two.
         pe = self.get_nodeattr("PE")
         depth = self.buffer_bits() // pe
         mem = self.memory(pe, depth)
         ab = clog2(depth)
         _, _, w, _ = self.out_shape()
-        lut, ff = (6 if w & (w - 1) == 0 else 8) * ab, 2 * ab + 8
+        lut, ff = (8 if w % 2 else 6) * ab, 2 * ab + 8
         if mem["bram18"] or mem["uram"]:
             lut += mem["lut"]  # UltraRAM's word select, if any
         else:  # LUTRAM, its read mux over 64-word banks and the output register
