@@ -26,7 +26,8 @@ def fold(graph: ModelWrapper, fold_spec: str = "auto", target_cycles: int | None
          device: Device | None = None, clock_mhz: float = 100.0) -> tuple[ModelWrapper, list[str]]:
     """Apply `auto` folding (optionally for a target cycles per frame) or a folding file.
     With a `device`, auto folding also fits the part (fit_to_part), and where its block RAM
-    does not hold the design, stream buffers go to its UltraRAM (place_memories)."""
+    does not hold the design, stream buffers go to its UltraRAM and weight ROMs are banked
+    (place_memories)."""
     if fold_spec == "auto":
         if device is not None:
             return fit_to_part(graph, device, target_cycles, clock_mhz)

@@ -1,7 +1,8 @@
 """Where memories go: the RTL places a stream buffer as its ram_style says (Yosys puts a
 "ultra" FIFO and a "ultra" circular-shift buffer in URAM288 on UltraScale+, as the cost model
 counts them), and place_memories moves FIFOs to UltraRAM when a part's block RAM is short; the
-placed network stays bit-exact in RTL simulation and its HLS top binds the moved streams."""
+placed network stays bit-exact in RTL simulation and its HLS top binds the moved streams. When
+block RAM is still short, place_memories banks sliced weight ROMs, most RAMB18s per LUT first."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from onnx import helper
+from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.generator.dataflow import build_dataflow
@@ -97,3 +99,48 @@ def test_placed_network_rtl_random_stalls(simulator: str) -> None:
     graph, *_ = placed()
     x = np.random.default_rng(12).integers(0, 256, graph.get_tensor_shape(graph.graph.input[0].name))
     run_graph_rtl(graph, simulator, x, stall=0.2, seed=13, top="placed")
+
+
+def _two_mvaus() -> ModelWrapper:
+    """Two 1x1 BinaryMVAUs with 1152-word weight ROMs, sliced by default: 96 bits wide (11
+    RAMB18; banked 9, for a 96-LUT multiplexer) and 32 (4; banked 3, for 32 LUT)."""
+    layers = [(576, 192, 12, 8), (192, 192, 4, 8)]  # MW, MH, PE, SIMD
+    nodes = []
+    for i, (mw, mh, pe, simd) in enumerate(layers):
+        src, dst = ("x", "h") if i == 0 else ("h", "y")
+        nodes.append(helper.make_node("BinaryMVAU", [src, f"w{i}", f"t{i}"], [dst], name=f"mvau{i}", domain=DOMAIN,
+                                      MW=mw, MH=mh, PE=pe, SIMD=simd, out_shape=[1, 2, 1, mh], out_dtype="BINARY",
+                                      thresholds=1))
+    graph = helper.make_graph(nodes, "two", [helper.make_tensor_value_info("x", 1, [1, 2, 1, 576])],
+                              [helper.make_tensor_value_info("y", 1, [1, 2, 1, 192])])
+    model = ModelWrapper(helper.make_model(graph))
+    rng = np.random.default_rng(0)
+    for i, (mw, mh, _, _) in enumerate(layers):
+        model.set_initializer(f"w{i}", rng.integers(0, 2, (mh, mw)).astype(np.float32))
+        model.set_initializer(f"t{i}", rng.integers(-8, 9, mh).astype(np.float32))
+    model.set_tensor_shape("h", [1, 2, 1, 192])
+    return model
+
+
+def test_place_memories_banks_weight_roms_most_ramb18_per_lut_first() -> None:
+    model = _two_mvaus()
+    ops = [getCustomOp(n) for n in model.graph.node]
+    assert [op.weight_slice_bits() for op in ops] == [9, 9]
+    sliced = [op.estimate() for op in ops]
+    for op in ops:
+        op.set_nodeattr("weight_layout", "banked")
+    banked = [op.estimate() for op in ops]
+    assert [(s["bram18"] - b["bram18"], b["lut"] - s["lut"]) for s, b in zip(sliced, banked)] == [(2, 96), (1, 32)]
+    model = _two_mvaus()
+    used = estimate_graph(model, memory=False)["totals"]["estimate"]["bram18"]
+    # one RAMB18 short, on a part without UltraRAM: the second ROM, which saves more per LUT
+    device = replace(find_device("xc7z020"), bram18=used - 1)
+    model, notes = place_memories(model, device)
+    assert [getCustomOp(n).get_nodeattr("weight_layout") for n in model.graph.node] == ["sliced", "banked"]
+    assert notes == [f"Weight ROMs: 1 banked (fewest block RAMs, a read multiplexer each), freeing 1 BRAM18 for "
+                     f"32 LUT ({used:,} -> {used - 1:,} of {used - 1:,})"]
+    assert estimate_graph(model, memory=False)["totals"]["estimate"]["bram18"] == used - 1
+    # both when that is not enough; none when block RAM suffices
+    model, _ = place_memories(_two_mvaus(), replace(device, bram18=used - 2))
+    assert [getCustomOp(n).get_nodeattr("weight_layout") for n in model.graph.node] == ["banked", "banked"]
+    assert place_memories(_two_mvaus(), replace(device, bram18=used))[1] == []

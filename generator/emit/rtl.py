@@ -15,7 +15,7 @@ from pathlib import Path
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
-from bnnforge.generator.hwops.base import Literal, MemoryFile, RTLInstance
+from bnnforge.generator.hwops.base import SLICE_SUFFIX, Literal, MemoryFile, RTLInstance
 from bnnforge.generator.hwops.ports import AXIS_SIGNALS, CLOCK, RESET_N, in_port, out_port
 from bnnforge.generator.passes.streams import edges, op_params
 from bnnforge.generator.passes.width_converters import prepare_interconnect
@@ -29,14 +29,19 @@ def verilog_parameters(inst: RTLInstance, prefix: str = "", mem_dir: Path | None
                        mem_param: str | None = None) -> tuple[dict[str, str], dict[str, str]]:
     """(parameter -> Verilog value text, memory file name -> $readmemh contents).
 
-    A memory parameter names the file `prefix` + its lower-case name + ".mem": by bare name,
+    A memory parameter names the file `prefix` + its lower-case name + ".mem" (a sliced one
+    names the stem of its slice files, base.SLICE_SUFFIX): by bare name,
     inside `mem_dir` by absolute path when given (simulators run elsewhere), or behind the
     enclosing module's string parameter `mem_param` (`{MEM_DIR, "name.mem"}`)."""
     values, files = {}, {}
     for k, v in inst.parameters.items():
         if isinstance(v, MemoryFile):
-            fname = f"{prefix}{k.lower()}.mem"
-            files[fname] = v.contents
+            if v.slice_bits:  # the parameter is the slice files' stem
+                fname = f"{prefix}{k.lower()}"
+                files.update({fname + SLICE_SUFFIX % i: text for i, text in enumerate(v.slices())})
+            else:
+                fname = f"{prefix}{k.lower()}.mem"
+                files[fname] = v.contents
             if mem_param is not None:
                 values[k] = f'{{{mem_param}, "{fname}"}}'
             else:

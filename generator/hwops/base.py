@@ -86,16 +86,36 @@ class Literal:
         return Literal(f"{np.size(values) * bits}'h{word:x}")
 
 
+# a sliced memory's files are named stem + SLICE_SUFFIX % index (the RTL builds the same names)
+SLICE_SUFFIX = "_s%03d.mem"
+MAX_SLICES = 1000  # three digits in the RTL's file names
+
+
 @dataclass(frozen=True)
 class MemoryFile:
-    """A $readmemh file: `words` of `bits` bits each; the parameter holds its path."""
+    """A $readmemh file: `words` of `bits` bits each; the parameter holds its path. With
+    `slice_bits`, one file per slice of that many bits (the lowest first), and the parameter
+    holds their common stem: synthesis then sees one narrow memory per slice."""
 
     words: tuple[int, ...]
     bits: int
+    slice_bits: int = 0
 
     @property
     def contents(self) -> str:
         return hex_lines(list(self.words), self.bits)
+
+    def slices(self) -> list[str]:
+        """The slice files' contents, lowest bits first."""
+        n = -(-self.bits // self.slice_bits)
+        if n > MAX_SLICES:
+            raise ValueError(f"{n} memory slices, more than the RTL's file names allow ({MAX_SLICES})")
+        out = []
+        for i in range(n):
+            lo = i * self.slice_bits
+            width = min(self.slice_bits, self.bits - lo)
+            out.append(hex_lines([(w >> lo) & ((1 << width) - 1) for w in self.words], width))
+        return out
 
 
 RTLValue = int | str | Literal | MemoryFile  # str: a Verilog string parameter

@@ -69,10 +69,38 @@ def bram18_banks(width: int, depth: int) -> int:
 def bank_mux_lut(width: int, depth: int) -> int:
     """LUTs of the read multiplexer over a block RAM's depth banks: a LUT6 per data bit picks
     one of up to 4 banks (Yosys xc7: 1152 x 32 in three 512 x 36 banks, 32 LUT; 1152 x 2048,
-    2048). Fewest RAMB18s is the rule even so: a RAMB18 is scarcer on every part than the
-    LUT per bit its saving costs."""
+    2048)."""
     banks = bram18_banks(width, depth)
     return width * math.ceil((banks - 1) / 3) if banks > 1 else 0
+
+
+# Weight ROM layouts in block RAM (BinaryMVAU's weight_layout):
+# - "sliced": each RAMB18 holds a bit slice of every word, in the aspect that covers the whole
+#   depth (1152 x 32: four 2048 x 9). No read multiplexer: the block RAM's output feeds the
+#   XNOR-popcount directly, one logic level less at the clock, and the LUTs per lane do not grow
+#   with the depth. The default; FINN's estimate and Vivado's default mapping count the same.
+# - "banked": the fewest RAMB18s (bram18()), the words split into depth banks read through
+#   bank_mux_lut (1152 x 32: three 512 x 36 and 32 LUT). passes.memories switches ROMs to it,
+#   most RAMB18s saved per LUT first, when a folding needs more block RAM than the part has.
+WEIGHT_LAYOUTS = ("sliced", "banked")
+
+
+def rom_slice_bits(width: int, depth: int) -> int:
+    """Bits per slice of the "sliced" layout where it differs from bram18()'s choice: the
+    widest aspect at least `depth` deep. 0 when bram18()'s aspect has one depth bank anyway, or
+    the ROM is deeper than any aspect (then it is banked)."""
+    if bram18_banks(width, depth) <= 1:
+        return 0
+    return max((w for w, d in BRAM18_SHAPES if d >= depth), default=0)
+
+
+def weight_rom_bram(width: int, depth: int, layout: str) -> tuple[int, int, int]:
+    """(RAMB18s, read multiplexer LUTs, slice bits: 0 for one memory) of a block RAM weight
+    ROM in `layout` (WEIGHT_LAYOUTS)."""
+    slice_bits = rom_slice_bits(width, depth) if layout == "sliced" else 0
+    if slice_bits:
+        return math.ceil(width / slice_bits), 0, slice_bits
+    return bram18(width, depth), bank_mux_lut(width, depth), 0
 
 
 def uram288(width: int, depth: int) -> tuple[int, int]:

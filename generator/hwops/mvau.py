@@ -14,8 +14,8 @@ from qonnx.core.datatype import DataType
 from bnnforge.generator.hwops.base import (HLSArray, HLSInstance, HWOp, Literal, MemoryFile, RTLInstance, bits_for,
                                            divisors, param_codes)
 from bnnforge.generator.hwops.memory import address_bits as _index_bits
-from bnnforge.generator.hwops.memory import (REGISTERED_ROM_FREE_DEPTH, bank_mux_lut, lutram_lut, memory_cost,
-                                             weight_rom_style)
+from bnnforge.generator.hwops.memory import (REGISTERED_ROM_FREE_DEPTH, WEIGHT_LAYOUTS, lutram_lut, memory_cost,
+                                             rom_slice_bits, weight_rom_bram, weight_rom_style)
 from bnnforge.generator.hwops.ports import Port, in_port, out_port, pack_words
 from bnnforge.quant.errors import BnnforgeError
 
@@ -159,6 +159,9 @@ class BinaryMVAU(_MVAU):
             # "const": weights and corrections as constants in logic (bnf_binary_mvau_const),
             # chosen by the folding when it unrolls the unit fully (derive_form)
             "mem_mode": ("s", False, "stream", {"stream", "const"}),
+            # a block RAM weight ROM's layout (memory.WEIGHT_LAYOUTS); passes.memories banks it
+            # when the part's block RAM is short
+            "weight_layout": ("s", False, "sliced", set(WEIGHT_LAYOUTS)),
         }
 
     def fold_params(self) -> dict[str, list[int]]:
@@ -364,11 +367,22 @@ class BinaryMVAU(_MVAU):
         bias = self._biases(w, t)
         fixed = bool((bias == bias.flat[0]).all())  # one start value for every accumulator
         block = weight_rom_style(len(mems["WEIGHT_FILE"]), self.get_nodeattr("ram_style")) == "block"
+        slices = {"WEIGHT_FILE": self.weight_slice_bits()}
         return RTLInstance("bnf_binary_mvau", (*files, "bnf_binary_mvau.v"), {
             **common, "PE": pe, "SIMD": simd, "G": self.get_nodeattr("groups"), "KK": self._kk(),
             "FIXED_START": int(fixed), "START": int(bias.flat[0]) % (1 << self.acc_width()) if fixed else 0,
-            "WROM_BLOCK": int(block), "PAD_STEP": int(pad_steps), "K": kernel,
-            **{k: MemoryFile(tuple(v), widths[k]) for k, v in mems.items()}})
+            "WROM_BLOCK": int(block), "WROM_SLICE": slices["WEIGHT_FILE"], "PAD_STEP": int(pad_steps), "K": kernel,
+            **{k: MemoryFile(tuple(v), widths[k], slices.get(k, 0)) for k, v in mems.items()}})
+
+    def weight_slice_bits(self) -> int:
+        """Bits per slice memory of the streamed weight ROM (memory.rom_slice_bits), 0 for one
+        memory: in LUTs, banked, or where one memory is mux-free anyway."""
+        if self.is_const() or self.get_nodeattr("weight_layout") != "sliced":
+            return 0
+        depth, width = self.weight_folds(), self.get_nodeattr("PE") * self.get_nodeattr("SIMD")
+        if weight_rom_style(depth, self.get_nodeattr("ram_style")) != "block":
+            return 0
+        return rom_slice_bits(width, depth)
 
     def _params(self, params: tuple) -> tuple[np.ndarray, np.ndarray | None]:
         n = 1 + self.get_nodeattr("thresholds")
@@ -435,8 +449,10 @@ class BinaryMVAU(_MVAU):
         wmem = memory_cost(pe * simd, nf * sf, "rom", wstyle)
         if nf * sf <= REGISTERED_ROM_FREE_DEPTH:
             wmem = {**wmem, "lut": 0}
-        if wmem["bram18"]:  # a block RAM deeper than one bank: the read multiplexer
-            lut += bank_mux_lut(pe * simd, nf * sf)
+        if wmem["bram18"]:  # sliced, or banked behind a read multiplexer (memory.WEIGHT_LAYOUTS)
+            bram, mux, _ = weight_rom_bram(pe * simd, nf * sf, self.get_nodeattr("weight_layout"))
+            wmem = {**wmem, "bram18": bram}
+            lut += mux
         none = {"lut": 0, "bram18": 0, "uram": 0}
         bmem = self.memory(pe * acc, (1 if pad_steps else ncls) * nf, "rom") if varying_bias else none
         if pad_steps:

@@ -48,8 +48,9 @@ module bnf_binary_mvau #(
     parameter integer FIXED_START = 0,
     parameter integer START = 0,          // two's complement in ACC_W bits (non-negative)
     parameter integer WROM_BLOCK = 0,     // 1: the weight ROM in block RAM (memory.weight_rom_style)
+    parameter integer WROM_SLICE = 0,     // > 0 (block RAM): one memory per WROM_SLICE bits of the word
     parameter integer PAD_STEP = 0,       // 1: padded steps from ROWPAD_FILE / COLPAD_FILE (see above)
-    parameter WEIGHT_FILE = "",           // NF*SF words of PE*SIMD bits, hex
+    parameter WEIGHT_FILE = "",           // NF*SF words of PE*SIMD bits, hex (WROM_SLICE: the slice files' stem)
     parameter BIAS_FILE = "",             // (PAD_STEP ? 1 : NCLS)*NF words of PE*ACC_W bits, hex
     parameter ROWPAD_FILE = "",           // PAD_STEP, per output row: K bits, bit ky = kernel row ky padded
     parameter COLPAD_FILE = "",           // PAD_STEP, per output column: K bits, bit kx = kernel column kx padded
@@ -198,7 +199,8 @@ module bnf_binary_mvau #(
     // RAM); merged with the step logic around them they cost 2-3x that.
     wire [PE*SIMD-1:0] w;
     wire [WA-1:0] wa_next = (wa == WA_LAST) ? {WA{1'b0}} : wa + 1'b1;
-    bnf_binary_mvau_rom #(.W(PE*SIMD), .D(NF*SF), .AW(WA), .SYNC(1), .BLOCK(WROM_BLOCK), .FILE(WEIGHT_FILE)) u_weights (
+    bnf_binary_mvau_rom #(.W(PE*SIMD), .D(NF*SF), .AW(WA), .SYNC(1), .BLOCK(WROM_BLOCK), .SLICE(WROM_SLICE),
+        .FILE(WEIGHT_FILE)) u_weights (
         .clk(ap_clk), .en(step || !ap_rst_n), .a(ap_rst_n ? wa_next : {WA{1'b0}}), .q(w));
     // PE signed biases per output fold (PAD_STEP = 0: per border class and fold), corr - MW
     // (- t with THRESH): each lane's accumulator starts from its bias and adds twice the
@@ -434,6 +436,7 @@ module bnf_binary_mvau_rom #(
     parameter integer AW = 1,             // exact address width: D > 1 ? $clog2(D) : 1
     parameter integer SYNC = 0,
     parameter integer BLOCK = 0,          // 1 (with SYNC): block RAM, whatever its size
+    parameter integer SLICE = 0,          // > 0 (with BLOCK): a memory per SLICE bits of the word
     parameter FILE = ""
 ) (
     input  wire          clk,
@@ -442,7 +445,23 @@ module bnf_binary_mvau_rom #(
     output wire [W-1:0]  q
 );
     generate
-        if (SYNC != 0 && BLOCK != 0) begin : g_block
+        if (SYNC != 0 && BLOCK != 0 && SLICE != 0) begin : g_sliced
+            // one memory per SLICE-bit slice of the word, each from its own file
+            // FILE_sNNN.mem, so that synthesis sees memories of D x SLICE bits and maps each
+            // to one block RAM in the aspect SLICE x (D or more): every word is read from all
+            // of them at once, with no multiplexer behind them
+            localparam integer NS = (W + SLICE - 1) / SLICE;
+            genvar s;
+            for (s = 0; s < NS; s = s + 1) begin : g_slice
+                localparam integer SW = W - s * SLICE < SLICE ? W - s * SLICE : SLICE;
+                localparam [7:0] D2 = 8'd48 + s / 100, D1 = 8'd48 + (s / 10) % 10, D0 = 8'd48 + s % 10;
+                (* rom_style = "block" *) reg [SW-1:0] rom [0:D-1];
+                initial $readmemh({FILE, "_s", D2, D1, D0, ".mem"}, rom);
+                reg [SW-1:0] q_r;
+                always @(posedge clk) if (en) q_r <= rom[a];
+                assign q[s*SLICE +: SW] = q_r;
+            end
+        end else if (SYNC != 0 && BLOCK != 0) begin : g_block
             (* rom_style = "block" *) reg [W-1:0] rom [0:D-1];
             initial $readmemh(FILE, rom);
             reg [W-1:0] q_r;
