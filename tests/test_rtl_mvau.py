@@ -20,11 +20,13 @@ from tests.rtl_harness import verify_op_rtl
 CASES = {
     "3x3_odd_5x5": (5, 5, 4, 6, 3, 1, 1, 3, 12, 1, 0),
     "3x3_s2_7x6": (7, 6, 2, 4, 3, 2, 1, 1, 9, 1, 0),
-    # SIMD | Cin: padded steps marked in a one-bit table (PAD_STEP), the bias per output only
+    # SIMD | Cin, SIMD even: padded steps read a weight word of SIMD/2 ones (PAD_STEP), the
+    # bias per output only
     "3x3_padstep_6x5": (6, 5, 8, 6, 3, 1, 1, 3, 4, 1, 0),
     "3x3_padstep_s2_pad2_7x7": (7, 7, 4, 4, 3, 2, 2, 2, 4, 1, 0),
-    "thresh_padstep_5x6": (5, 6, 6, 4, 3, 1, 1, 2, 3, 1, 1),
+    "thresh_padstep_5x6": (5, 6, 6, 4, 3, 1, 1, 2, 2, 1, 1),
     # grouped: g 2 loads a vector exactly as fast as its folds use it (NF = g); g 4 with slack
+    # (and SIMD 3, odd: the per-border-class bias table)
     "grouped_g2_5x5": (5, 5, 8, 8, 3, 1, 1, 4, 2, 2, 0),
     "grouped_g4_s2_7x5": (7, 5, 12, 8, 3, 2, 1, 1, 3, 4, 0),
     # fully unrolled (PE = MH, SIMD = MW): constant weights and corrections in logic
@@ -83,8 +85,8 @@ def test_forms_selected_by_folding() -> None:
     forms = {case: b[0] for case, b in built.items()}
     modules = {case: op.rtl(*(p if isinstance(p, tuple) else (p,))).module for case, (op, _, p, _) in built.items()}
     assert {c for c, m in modules.items() if m == "bnf_binary_mvau_const"} == {"const_1x1", "const_3x3_5x4"}
-    # padding by marked steps exactly where SIMD divides the channels of a tap (grouped: always)
-    assert {c for c, f in forms.items() if f.pad_steps()} == {c for c in CASES if "padstep" in c or "grouped" in c}
+    # padding by marked steps exactly where an even SIMD divides the channels of a tap
+    assert {c for c, f in forms.items() if f.pad_steps()} == {c for c in CASES if "padstep" in c} | {"grouped_g2_5x5"}
     g2 = forms["grouped_g2_5x5"]
     assert g2.fold_params() == {"PE": [1, 2, 4], "SIMD": [1, 2, 4]}  # MH/g = 4, Cin/g = 4
     assert g2.latency() == 3 * 18 and g2.cycles() == 25 * 2 * 18

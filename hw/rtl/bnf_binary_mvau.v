@@ -8,12 +8,15 @@
 // per vector (SF = MW/SIMD), one fold step per cycle, stalling only on the streams.
 // Zero padding of a k x k conv: the window generator sends -1 bits there, which must count
 // as 0. Two ways, chosen by the emitter:
-// - PAD_STEP = 1 (each SIMD word lies within one kernel tap): a step's word is padding when
-//   its tap's kernel row is padded at this output row or its kernel column at this output
-//   column (a K-bit mask per output row and per output column, and tap counters beside the
-//   fold counter); such a step adds SIMD instead of twice its popcount, which against the
-//   -MW in the bias is exactly +0. The bias is then per output only (NF words), as without
-//   padding.
+// - PAD_STEP = 1 (each SIMD word lies within one kernel tap, SIMD even): a step's word is
+//   padding when its tap's kernel row is padded at this output row or its kernel column at
+//   this output column (a K-bit mask per output row and per output column, and tap and pixel
+//   counters that run one step ahead, with the weight read). Such a step reads, instead of
+//   its weights, PAD_WORD: in every lane SIMD/2 ones and SIMD/2 zeros, loaded by the weight
+//   register's synchronous reset (free in block RAM and in flip-flops). Against the all-zero
+//   padding input it agrees in exactly SIMD/2 bits, so the step adds SIMD, which against the
+//   -MW in the bias is exactly +0, with no logic in the lanes. The bias is then per output
+//   only (NF words), as without padding.
 // - PAD_STEP = 0 (words straddle taps): corr adds back the weights of the padded taps, from
 //   a bias table indexed by the border class and the fold (NCLS*NF words of PE biases).
 // Border class = (row class, column class), read from memory files the emitter writes.
@@ -83,8 +86,6 @@ module bnf_binary_mvau #(
     localparam integer CA = NB > 1 ? $clog2(NB) : 1;
     localparam integer YW = OH > 1 ? $clog2(OH) : 1;
     localparam integer XW = OW > 1 ? $clog2(OW) : 1;
-    localparam [31:0] SIMD_32 = SIMD;
-    localparam [CW-1:0] SIMD_C = SIMD_32[CW-1:0];      // a padded step's addend (SIMD < 2**CW)
     localparam [31:0] SF_M1 = SF - 1, NF_M1 = NF - 1, WA_M1 = NF * SF - 1, OH_M1 = OH - 1, OW_M1 = OW - 1;
     localparam [SW-1:0] SF_LAST = SF_M1[SW-1:0];
     localparam [NW-1:0] NF_LAST = NF_M1[NW-1:0];
@@ -194,58 +195,75 @@ module bnf_binary_mvau #(
     endgenerate
 
     // The weight word of this step comes registered from a ROM read one step ahead, at the
-    // next address (during reset: word 0). ROMs sit in their own kept modules, so synthesis
+    // next address (during reset: word 0; PAD_WORD with PAD_STEP). ROMs sit in their own kept modules, so synthesis
     // maps each bit as a function of the address alone (one LUT6 per 64 words, or block
     // RAM); merged with the step logic around them they cost 2-3x that.
     wire [PE*SIMD-1:0] w;
     wire [WA-1:0] wa_next = (wa == WA_LAST) ? {WA{1'b0}} : wa + 1'b1;
+    wire pad_read;                                     // PAD_STEP: the word read is padding
+    localparam [SIMD-1:0] PAD_LANE = {SIMD{1'b1}} >> (SIMD - SIMD / 2);  // SIMD/2 ones
+    localparam [PE*SIMD-1:0] PAD_WORD = {PE{PAD_LANE}};
     bnf_binary_mvau_rom #(.W(PE*SIMD), .D(NF*SF), .AW(WA), .SYNC(1), .BLOCK(WROM_BLOCK), .SLICE(WROM_SLICE),
-        .FILE(WEIGHT_FILE)) u_weights (
-        .clk(ap_clk), .en(step || !ap_rst_n), .a(ap_rst_n ? wa_next : {WA{1'b0}}), .q(w));
+        .CLR_WORD(PAD_WORD), .FILE(WEIGHT_FILE)) u_weights (
+        .clk(ap_clk), .en(step || !ap_rst_n), .clr(pad_read), .a(ap_rst_n ? wa_next : {WA{1'b0}}), .q(w));
     // PE signed biases per output fold (PAD_STEP = 0: per border class and fold), corr - MW
     // (- t with THRESH): each lane's accumulator starts from its bias and adds twice the
     // popcount, so that after the last step it holds the dot (or dot - t, whose sign is the
     // output bit) with one adder.
     wire [CA-1:0] ca;                                  // bias address
-    wire pad;                                          // this step's word is zero padding
     generate
         if (PAD_STEP != 0) begin : g_padstep
-            // the step's kernel tap (ky, kx) and word within the tap, counted beside sf
+            // tap (tj word within the tap, kx, ky) and pixel (px, py) of the step whose weight
+            // word is read, one step ahead of the accumulating step: step 0 is read during
+            // reset (always padded: tap (0, 0) at pixel (0, 0)), so the counters leave reset
+            // at step 1 (SF >= K*K >= 4 steps a fold, so step 1 is in the first fold)
             localparam integer WPT = SF / (K * K);     // words per tap
             localparam integer TJW = WPT > 1 ? $clog2(WPT) : 1;
-            localparam integer KW = K > 1 ? $clog2(K) : 1;
+            localparam integer KW = $clog2(K);         // K >= 2
             localparam [31:0] WPT_M1 = WPT - 1, K_M1 = K - 1;
             localparam [TJW-1:0] TJ_LAST = WPT_M1[TJW-1:0];
             localparam [KW-1:0] K_LAST = K_M1[KW-1:0];
+            localparam [TJW-1:0] TJ_1 = WPT > 1 ? 1 : 0;
+            localparam [KW-1:0] KX_1 = WPT > 1 ? 0 : 1;
             reg [TJW-1:0] tj;
-            reg [KW-1:0] ky, kx;
+            reg [KW-1:0] kx, ky;
+            reg [YW-1:0] py;
+            reg [XW-1:0] px;
             reg [K-1:0] rowpad [0:OH-1];
             reg [K-1:0] colpad [0:OW-1];
             initial begin
                 $readmemh(ROWPAD_FILE, rowpad);
                 $readmemh(COLPAD_FILE, colpad);
             end
-            wire [K-1:0] rmask = rowpad[oy];
-            wire [K-1:0] cmask = colpad[ox];
-            assign pad = rmask[ky] | cmask[kx];
+            wire [K-1:0] rmask = rowpad[py];
+            wire [K-1:0] cmask = colpad[px];
+            wire tap_last = (tj == TJ_LAST) && (kx == K_LAST);
+            wire fold_end = tap_last && (ky == K_LAST);  // the read step ends its fold
+            assign pad_read = !ap_rst_n || rmask[ky] || cmask[kx];
             always @(posedge ap_clk) begin
-                if (!ap_rst_n || (step && last_sf)) begin
-                    tj <= {TJW{1'b0}};
-                    kx <= {KW{1'b0}};
+                if (!ap_rst_n) begin
+                    tj <= TJ_1;
+                    kx <= KX_1;
                     ky <= {KW{1'b0}};
+                    px <= {XW{1'b0}};
+                    py <= {YW{1'b0}};
                 end else if (step) begin
-                    if (tj != TJ_LAST) begin
-                        tj <= tj + 1'b1;
-                    end else begin
-                        tj <= {TJW{1'b0}};
-                        kx <= (kx == K_LAST) ? {KW{1'b0}} : kx + 1'b1;
-                        if (kx == K_LAST) ky <= ky + 1'b1;
+                    tj <= (tj == TJ_LAST) ? {TJW{1'b0}} : tj + 1'b1;
+                    if (tj == TJ_LAST) kx <= (kx == K_LAST) ? {KW{1'b0}} : kx + 1'b1;
+                    if (tap_last) ky <= (ky == K_LAST) ? {KW{1'b0}} : ky + 1'b1;
+                    // the read step is one ahead: its fold is the accumulating step's (SF >= 2)
+                    if (fold_end && last_nf) begin
+                        px <= (px == OW_LAST) ? {XW{1'b0}} : px + 1'b1;
+                        if (px == OW_LAST) py <= (py == OH_LAST) ? {YW{1'b0}} : py + 1'b1;
                     end
                 end
             end
             assign ca = nf;                            // CA = NW
+            // verilator lint_off UNUSEDSIGNAL
+            wire unused_xy = |oy | |ox;
+            // verilator lint_on UNUSEDSIGNAL
         end else begin : g_padtable
-            assign pad = 1'b0;
+            assign pad_read = 1'b0;
             if (NCLS > 1) begin : g_cls
                 // border-class bases over the pixel counters, so the address is a sum
                 reg [CA-1:0] rowbase [0:OH-1];         // row class * NCOLCLS * NF
@@ -265,7 +283,7 @@ module bnf_binary_mvau #(
     endgenerate
     wire [PE*ACC_W-1:0] bias;
     bnf_binary_mvau_rom #(.W(PE*ACC_W), .D(NB), .AW(CA), .SYNC(0), .FILE(BIAS_FILE)) u_bias (
-        .clk(ap_clk), .en(1'b0), .a(ca), .q(bias));
+        .clk(ap_clk), .en(1'b0), .clr(1'b0), .a(ca), .q(bias));
 
     reg [ACC_W-1:0] acc [0:PE-1];
     wire [PE*EW-1:0] outs;
@@ -274,8 +292,7 @@ module bnf_binary_mvau #(
         for (p = 0; p < PE; p = p + 1) begin : g_pe
             wire [CW-1:0] pc;
             bnf_binary_mvau_xnor_popcount #(.N(SIMD), .W(CW)) u_pc (.x(x), .w(w[p*SIMD +: SIMD]), .count(pc));
-            // a padded step adds SIMD: +0 against the -MW in the bias
-            wire [ACC_W+CW:0] twice = pad ? {{(ACC_W+1){1'b0}}, SIMD_C} : {{ACC_W{1'b0}}, pc, 1'b0};
+            wire [ACC_W+CW:0] twice = {{ACC_W{1'b0}}, pc, 1'b0};
             wire [ACC_W-1:0] total;
             if (FIXED_START != 0) begin : g_fixed
                 // the accumulator holds the start value from reset and from every last step
@@ -437,10 +454,12 @@ module bnf_binary_mvau_rom #(
     parameter integer SYNC = 0,
     parameter integer BLOCK = 0,          // 1 (with SYNC): block RAM, whatever its size
     parameter integer SLICE = 0,          // > 0 (with BLOCK): a memory per SLICE bits of the word
+    parameter [W-1:0] CLR_WORD = {W{1'b0}}, // (SYNC) what a read with clr loads instead
     parameter FILE = ""
 ) (
     input  wire          clk,
     input  wire          en,
+    input  wire          clr,                // (SYNC) synchronous reset of the read register
     input  wire [AW-1:0] a,
     output wire [W-1:0]  q
 );
@@ -458,27 +477,27 @@ module bnf_binary_mvau_rom #(
                 (* rom_style = "block" *) reg [SW-1:0] rom [0:D-1];
                 initial $readmemh({FILE, "_s", D2, D1, D0, ".mem"}, rom);
                 reg [SW-1:0] q_r;
-                always @(posedge clk) if (en) q_r <= rom[a];
+                always @(posedge clk) if (en) q_r <= clr ? CLR_WORD[s*SLICE +: SW] : rom[a];
                 assign q[s*SLICE +: SW] = q_r;
             end
         end else if (SYNC != 0 && BLOCK != 0) begin : g_block
             (* rom_style = "block" *) reg [W-1:0] rom [0:D-1];
             initial $readmemh(FILE, rom);
             reg [W-1:0] q_r;
-            always @(posedge clk) if (en) q_r <= rom[a];
+            always @(posedge clk) if (en) q_r <= clr ? CLR_WORD : rom[a];
             assign q = q_r;
         end else if (SYNC != 0) begin : g_sync
             reg [W-1:0] rom [0:D-1];
             initial $readmemh(FILE, rom);
             reg [W-1:0] q_r;
-            always @(posedge clk) if (en) q_r <= rom[a];
+            always @(posedge clk) if (en) q_r <= clr ? CLR_WORD : rom[a];
             assign q = q_r;
         end else begin : g_async
             reg [W-1:0] rom [0:D-1];
             initial $readmemh(FILE, rom);
             assign q = rom[a];
             // verilator lint_off UNUSEDSIGNAL
-            wire unused = clk | en;
+            wire unused = clk | en | clr | |CLR_WORD;
             // verilator lint_on UNUSEDSIGNAL
         end
     endgenerate
