@@ -103,7 +103,8 @@ def test_placed_network_rtl_random_stalls(simulator: str) -> None:
 
 def _two_mvaus() -> ModelWrapper:
     """Two 1x1 BinaryMVAUs with 1152-word weight ROMs, sliced by default: 96 bits wide (11
-    RAMB18; banked 9, for a 96-LUT multiplexer) and 32 (4; banked 3, for 32 LUT)."""
+    RAMB18; banked 9, for a 96-LUT multiplexer and the input vector's LUTRAM, which the sliced
+    ROM holds in its spare rows) and 32 (4; banked 3, for 32 LUT and the same)."""
     layers = [(576, 192, 12, 8), (192, 192, 4, 8)]  # MW, MH, PE, SIMD
     nodes = []
     for i, (mw, mh, pe, simd) in enumerate(layers):
@@ -130,7 +131,7 @@ def test_place_memories_banks_weight_roms_most_ramb18_per_lut_first() -> None:
     for op in ops:
         op.set_nodeattr("weight_layout", "banked")
     banked = [op.estimate() for op in ops]
-    assert [(s["bram18"] - b["bram18"], b["lut"] - s["lut"]) for s, b in zip(sliced, banked)] == [(2, 96), (1, 32)]
+    assert [(s["bram18"] - b["bram18"], b["lut"] - s["lut"]) for s, b in zip(sliced, banked)] == [(2, 121), (1, 35)]
     model = _two_mvaus()
     used = estimate_graph(model, memory=False)["totals"]["estimate"]["bram18"]
     # one RAMB18 short, on a part without UltraRAM: the second ROM, which saves more per LUT
@@ -138,7 +139,7 @@ def test_place_memories_banks_weight_roms_most_ramb18_per_lut_first() -> None:
     model, notes = place_memories(model, device)
     assert [getCustomOp(n).get_nodeattr("weight_layout") for n in model.graph.node] == ["sliced", "banked"]
     assert notes == [f"Weight ROMs: 1 banked (fewest block RAMs, a read multiplexer each), freeing 1 BRAM18 for "
-                     f"32 LUT ({used:,} -> {used - 1:,} of {used - 1:,})"]
+                     f"35 LUT ({used:,} -> {used - 1:,} of {used - 1:,})"]
     assert estimate_graph(model, memory=False)["totals"]["estimate"]["bram18"] == used - 1
     # both when that is not enough; none when block RAM suffices
     model, _ = place_memories(_two_mvaus(), replace(device, bram18=used - 2))

@@ -25,6 +25,8 @@ CASES = {
     "3x3_padstep_6x5": (6, 5, 8, 6, 3, 1, 1, 3, 4, 1, 0),
     "3x3_padstep_s2_pad2_7x7": (7, 7, 4, 4, 3, 2, 2, 2, 4, 1, 0),
     "thresh_padstep_5x6": (5, 6, 6, 4, 3, 1, 1, 2, 2, 1, 1),
+    # 1152 weight words of 32 bits: sliced in block RAM, the input vector in its spare rows
+    "sliced_padstep_3x2": (3, 2, 64, 64, 3, 1, 1, 4, 8, 1, 0),
     # grouped: g 2 loads a vector exactly as fast as its folds use it (NF = g); g 4 with slack
     # (and SIMD 3, odd: the per-border-class bias table)
     "grouped_g2_5x5": (5, 5, 8, 8, 3, 1, 1, 4, 2, 2, 0),
@@ -75,8 +77,9 @@ def build_case(name: str, frames: int, seed: int):  # noqa: ANN201
 @pytest.mark.parametrize("simulator", ["icarus", "verilator"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_binary_mvau_rtl(case: str, simulator: str) -> None:
-    frames = -(-1000 // pixels(case))
-    assert frames * pixels(case) >= 1000  # at least 1000 random input vectors under stalls
+    # at least 1000 random input vectors under stalls; 24 of the sliced case's 1152 steps each
+    frames = 4 if case.startswith("sliced") else -(-1000 // pixels(case))
+    assert frames * pixels(case) >= (24 if case.startswith("sliced") else 1000)
     verify_op_rtl(functools.partial(build_case, case), simulator, stall_frames=frames, seed=7)
 
 
@@ -87,6 +90,9 @@ def test_forms_selected_by_folding() -> None:
     assert {c for c, m in modules.items() if m == "bnf_binary_mvau_const"} == {"const_1x1", "const_3x3_5x4"}
     # padding by marked steps exactly where an even SIMD divides the channels of a tap
     assert {c for c, f in forms.items() if f.pad_steps()} == {c for c in CASES if "padstep" in c} | {"grouped_g2_5x5"}
+    # the input vector in the weight memory's spare rows exactly where the weights are sliced
+    assert {c for c, f in forms.items() if f.xbuf_spare()} == {"sliced_padstep_3x2"}
+    assert forms["sliced_padstep_3x2"].weight_slice_bits() == 9
     g2 = forms["grouped_g2_5x5"]
     assert g2.fold_params() == {"PE": [1, 2, 4], "SIMD": [1, 2, 4]}  # MH/g = 4, Cin/g = 4
     assert g2.latency() == 3 * 18 and g2.cycles() == 25 * 2 * 18

@@ -94,6 +94,21 @@ def rom_slice_bits(width: int, depth: int) -> int:
     return max((w for w, d in BRAM18_SHAPES if d >= depth), default=0)
 
 
+# widest port of a RAMB18 with two independent ports (true dual port; 36 bits is simple dual
+# port only: one read, one write)
+TDP_MAX_WIDTH = 18
+
+
+def spare_rows(width: int, depth: int, layout: str) -> int:
+    """Rows each slice memory of a "sliced" weight ROM has beyond its depth, which the second
+    port of its block RAM can use (the binary MVAU keeps its input vector there): 0 when it is
+    not sliced or its slices are too wide for two ports."""
+    slice_bits = rom_slice_bits(width, depth) if layout == "sliced" else 0
+    if not slice_bits or slice_bits > TDP_MAX_WIDTH:
+        return 0
+    return next(d for w, d in BRAM18_SHAPES if w == slice_bits) - depth
+
+
 def weight_rom_bram(width: int, depth: int, layout: str) -> tuple[int, int, int]:
     """(RAMB18s, read multiplexer LUTs, slice bits: 0 for one memory) of a block RAM weight
     ROM in `layout` (WEIGHT_LAYOUTS)."""

@@ -15,7 +15,8 @@ from bnnforge.generator.hwops.base import (HLSArray, HLSInstance, HWOp, Literal,
                                            divisors, param_codes)
 from bnnforge.generator.hwops.memory import address_bits as _index_bits
 from bnnforge.generator.hwops.memory import (REGISTERED_ROM_FREE_DEPTH, WEIGHT_LAYOUTS, lutram_lut, memory_cost,
-                                             rom_slice_bits, weight_rom_bram, weight_rom_style)
+                                             rom_slice_bits, spare_rows, weight_rom_bram,
+                                             weight_rom_style)
 from bnnforge.generator.hwops.ports import Port, in_port, out_port, pack_words
 from bnnforge.quant.errors import BnnforgeError
 
@@ -373,8 +374,21 @@ class BinaryMVAU(_MVAU):
         return RTLInstance("bnf_binary_mvau", (*files, "bnf_binary_mvau.v"), {
             **common, "PE": pe, "SIMD": simd, "G": self.get_nodeattr("groups"), "KK": self._kk(),
             "FIXED_START": int(fixed), "START": int(bias.flat[0]) % (1 << self.acc_width()) if fixed else 0,
-            "WROM_BLOCK": int(block), "WROM_SLICE": slices["WEIGHT_FILE"], "PAD_STEP": int(pad_steps), "K": kernel,
+            "WROM_BLOCK": int(block), "WROM_SLICE": slices["WEIGHT_FILE"], "XBUF_SPARE": int(self.xbuf_spare()),
+            "PAD_STEP": int(pad_steps), "K": kernel,
             **{k: MemoryFile(tuple(v), widths[k], slices.get(k, 0)) for k, v in mems.items()}})
+
+    def xbuf_spare(self) -> bool:
+        """The input vector the later output folds read again is kept in the spare rows of
+        the sliced weight memories, through their block RAMs' second port (the RTL's
+        XBUF_SPARE), instead of a LUTRAM or block RAM of its own."""
+        if self.get_nodeattr("groups") != 1 or self.get_nodeattr("MH") == self.get_nodeattr("PE"):
+            return False  # grouped: a double buffer; one output fold: nothing is kept
+        if not self.weight_slice_bits():
+            return False
+        width = self.get_nodeattr("PE") * self.get_nodeattr("SIMD")
+        sf = self.get_nodeattr("MW") // self.get_nodeattr("SIMD")
+        return spare_rows(width, self.weight_folds(), self.get_nodeattr("weight_layout")) >= sf
 
     def weight_slice_bits(self) -> int:
         """Bits per slice memory of the streamed weight ROM (memory.rom_slice_bits), 0 for one
@@ -458,14 +472,11 @@ class BinaryMVAU(_MVAU):
         none = {"lut": 0, "bram18": 0, "uram": 0}
         bmem = self.memory(pe * acc, (1 if pad_steps else ncls) * nf, "rom") if varying_bias else none
         if pad_steps:
-            # tap counters that wrap on their own (two LUTs a bit: increment and the fold's
-            # end), the K-bit row and column masks over the pixel counters and the
-            # padded-step select; the lanes take the padding word through the weight
-            # register's reset, at no cost (Yosys: 3x3 576 x 64 at 32 lanes 44 LUT for all of
-            # it with the pixel counters, 54 with the lanes' multiplexer before)
+            # the K-bit row and column masks over the pixel counters and the padded-step
+            # select, a function of the next step's place in the fold (no tap counters); the
+            # lanes take the padding word through the weight register's reset, at no cost
             k = self.get_nodeattr("kernel")
-            taps = _index_bits(sf // (k * k)) + 2 * _index_bits(k)
-            lut += 2 * taps + k * (-(-oh // 64) + -(-ow // 64)) + 3
+            lut += k * (-(-oh // 64) + -(-ow // 64)) + 3
         elif ncls > 1:  # border-class bases (small ROMs over the pixel counters) and their sum
             ca = _index_bits(ncls * nf)
             lut += 2 * ca + ca * (-(-oh // 64) + -(-ow // 64))
@@ -476,7 +487,10 @@ class BinaryMVAU(_MVAU):
         # accumulators, output word, weight word (inside the block RAM when it is one)
         ff = pe * (acc + ew + (simd if wstyle == "distributed" else 0)) + counters + 2
         inbuf = none
-        if g == 1:
+        if self.xbuf_spare():  # in the weight slices' spare rows: their address select, word 0
+            lut += _index_bits(sf)
+            ff += simd
+        elif g == 1:
             inbuf = self.memory(simd, sf) if nf > 1 else none  # input words kept for later folds
             if inbuf["lut"]:  # LUTRAM (read by address: its 64-word banks through a mux)
                 lut += lutram_lut(simd, sf) + simd * (-(-sf // 64) - 1)
@@ -484,8 +498,8 @@ class BinaryMVAU(_MVAU):
             lw = _index_bits(g * sf)
             lut += self.memory(simd, 2 << lw)["lut"] + 3 * lw
             ff += 3 * lw + 8
-        if pad_steps:
-            ff += taps
+        if pad_steps:  # the read step's pixel counters
+            ff += _index_bits(oh) + _index_bits(ow)
         return {"lut": lut, "ff": ff, "bram18": wmem["bram18"] + bmem["bram18"] + inbuf["bram18"],
                 "uram": wmem["uram"] + bmem["uram"] + inbuf["uram"], "dsp": 0}
 

@@ -23,7 +23,8 @@
 // OUT_W >= $clog2(MW + 1) + 1 (the emitter passes the signed width of [-MW, MW]).
 //
 // G = 1: fold 0 consumes the input words as they arrive and keeps them for the later
-// folds (latency SF). G > 1 (grouped conv, FTBNN group execution): the input vector holds
+// folds (latency SF), in a LUTRAM or, with sliced weights (WROM_SLICE), in the spare rows of
+// the weight slices' block RAMs through their second port (XBUF_SPARE). G > 1 (grouped conv, FTBNN group execution): the input vector holds
 // KK taps x G groups x MW/KK channels and output fold nf belongs to group nf / (NF/G),
 // which sees only its group's channels: only MW weights per output are stored. The whole
 // vector is loaded into one bank of a double buffer while the folds read the other bank
@@ -52,6 +53,7 @@ module bnf_binary_mvau #(
     parameter integer START = 0,          // two's complement in ACC_W bits (non-negative)
     parameter integer WROM_BLOCK = 0,     // 1: the weight ROM in block RAM (memory.weight_rom_style)
     parameter integer WROM_SLICE = 0,     // > 0 (block RAM): one memory per WROM_SLICE bits of the word
+    parameter integer XBUF_SPARE = 0,     // 1 (WROM_SLICE, G = 1): input vector in the slices' spare rows
     parameter integer PAD_STEP = 0,       // 1: padded steps from ROWPAD_FILE / COLPAD_FILE (see above)
     parameter WEIGHT_FILE = "",           // NF*SF words of PE*SIMD bits, hex (WROM_SLICE: the slice files' stem)
     parameter BIAS_FILE = "",             // (PAD_STEP ? 1 : NCLS)*NF words of PE*ACC_W bits, hex
@@ -104,12 +106,18 @@ module bnf_binary_mvau #(
     reg [XW-1:0] ox;
     wire last_sf = (sf == SF_LAST);
     wire last_nf = (nf == NF_LAST);
+    // verilator lint_off UNUSEDSIGNAL
+    wire [SW-1:0] sf_next = last_sf ? {SW{1'b0}} : sf + 1'b1;  // sf after this step
+    // verilator lint_on UNUSEDSIGNAL
 
     reg [OUT_TW-1:0] out_data;
     reg out_valid;
     wire out_free = !out_valid || out0_V_TREADY;
     wire step;                                         // one fold step this cycle
     wire [SIMD-1:0] x;                                 // the input word of this step
+    wire xbuf_en, xbuf_we;                             // XBUF_SPARE: the vector's port
+    wire [SW-1:0] xbuf_a;
+    wire [SIMD-1:0] xbuf_q;
 
     assign out0_V_TDATA = out_data;
     assign out0_V_TVALID = out_valid;
@@ -117,12 +125,31 @@ module bnf_binary_mvau #(
     generate
         if (G == 1) begin : g_stream
             // ---- fold 0 takes the input as it arrives; the later folds read it back ----------
-            reg [SIMD-1:0] inbuf [0:SF-1];
             wire need_input = (nf == {NW{1'b0}});
             assign step = (!need_input || in0_V_TVALID) && (!last_sf || out_free);
             assign in0_V_TREADY = need_input && (!last_sf || out_free);
-            assign x = need_input ? in0_V_TDATA[SIMD-1:0] : inbuf[sf];
-            always @(posedge ap_clk) if (step && need_input) inbuf[sf] <= in0_V_TDATA[SIMD-1:0];
+            if (XBUF_SPARE != 0) begin : g_spare
+                // in the weight slices' spare block RAM rows, through their second port: fold 0
+                // writes word sf, the later folds read the next step's word a step ahead, but
+                // their first word, which would be read while fold 0 writes its last, is kept
+                // here
+                reg [SIMD-1:0] x0;
+                always @(posedge ap_clk) if (step && need_input && sf == {SW{1'b0}}) x0 <= in0_V_TDATA[SIMD-1:0];
+                assign xbuf_en = step && (need_input || !last_sf);
+                assign xbuf_we = need_input;
+                assign xbuf_a = need_input ? sf : sf_next;
+                assign x = need_input ? in0_V_TDATA[SIMD-1:0] : (sf == {SW{1'b0}} ? x0 : xbuf_q);
+            end else begin : g_lutram
+                reg [SIMD-1:0] inbuf [0:SF-1];
+                assign x = need_input ? in0_V_TDATA[SIMD-1:0] : inbuf[sf];
+                always @(posedge ap_clk) if (step && need_input) inbuf[sf] <= in0_V_TDATA[SIMD-1:0];
+                assign xbuf_en = 1'b0;
+                assign xbuf_we = 1'b0;
+                assign xbuf_a = sf;
+                // verilator lint_off UNUSEDSIGNAL
+                wire unused_xbuf = |xbuf_q;
+                // verilator lint_on UNUSEDSIGNAL
+            end
         end else begin : g_grouped
             // ---- whole vectors, double-buffered; folds read their group's words -------------
             localparam integer IW = G * SF;            // input words per vector
@@ -139,6 +166,12 @@ module bnf_binary_mvau #(
             localparam [LW-1:0] SKIP = TAP_SKIP[LW-1:0];
             localparam [LW-1:0] GSTRIDE = CGW_32[LW-1:0];
 
+            assign xbuf_en = 1'b0;
+            assign xbuf_we = 1'b0;
+            assign xbuf_a = sf;
+            // verilator lint_off UNUSEDSIGNAL
+            wire unused_xbuf = |xbuf_q;
+            // verilator lint_on UNUSEDSIGNAL
             reg [SIMD-1:0] vbuf [0:2*(1<<LW)-1];       // {bank, word}
             reg [LW-1:0] la;                           // load address
             reg wbank, rbank, full0, full1;
@@ -204,8 +237,9 @@ module bnf_binary_mvau #(
     localparam [SIMD-1:0] PAD_LANE = {SIMD{1'b1}} >> (SIMD - SIMD / 2);  // SIMD/2 ones
     localparam [PE*SIMD-1:0] PAD_WORD = {PE{PAD_LANE}};
     bnf_binary_mvau_rom #(.W(PE*SIMD), .D(NF*SF), .AW(WA), .SYNC(1), .BLOCK(WROM_BLOCK), .SLICE(WROM_SLICE),
-        .CLR_WORD(PAD_WORD), .FILE(WEIGHT_FILE)) u_weights (
-        .clk(ap_clk), .en(step || !ap_rst_n), .clr(pad_read), .a(ap_rst_n ? wa_next : {WA{1'b0}}), .q(w));
+        .CLR_WORD(PAD_WORD), .XON(XBUF_SPARE), .XW(SIMD), .XD(SF), .XAW(SW), .FILE(WEIGHT_FILE)) u_weights (
+        .clk(ap_clk), .en(step || !ap_rst_n), .clr(pad_read), .a(ap_rst_n ? wa_next : {WA{1'b0}}), .q(w),
+        .xen(xbuf_en), .xwe(xbuf_we), .xa(xbuf_a), .xd(in0_V_TDATA[SIMD-1:0]), .xq(xbuf_q));
     // PE signed biases per output fold (PAD_STEP = 0: per border class and fold), corr - MW
     // (- t with THRESH): each lane's accumulator starts from its bias and adds twice the
     // popcount, so that after the last step it holds the dot (or dot - t, whose sign is the
@@ -213,20 +247,15 @@ module bnf_binary_mvau #(
     wire [CA-1:0] ca;                                  // bias address
     generate
         if (PAD_STEP != 0) begin : g_padstep
-            // tap (tj word within the tap, kx, ky) and pixel (px, py) of the step whose weight
-            // word is read, one step ahead of the accumulating step: step 0 is read during
-            // reset (always padded: tap (0, 0) at pixel (0, 0)), so the counters leave reset
-            // at step 1 (SF >= K*K >= 4 steps a fold, so step 1 is in the first fold)
+            // The step whose weight word is read is one ahead of the accumulating step: its
+            // place in the fold is sf_next, its tap (ky, kx) = (sf_next / WPT) / K and
+            // (sf_next / WPT) % K, constants per place; its pixel (px, py) moves to the next
+            // one a step before the accumulating step's does (at the fold's second-last step
+            // of the last fold: SF >= K*K >= 4). Step 0 is read during reset: tap (0, 0) at
+            // pixel (0, 0) is always padded.
             localparam integer WPT = SF / (K * K);     // words per tap
-            localparam integer TJW = WPT > 1 ? $clog2(WPT) : 1;
-            localparam integer KW = $clog2(K);         // K >= 2
-            localparam [31:0] WPT_M1 = WPT - 1, K_M1 = K - 1;
-            localparam [TJW-1:0] TJ_LAST = WPT_M1[TJW-1:0];
-            localparam [KW-1:0] K_LAST = K_M1[KW-1:0];
-            localparam [TJW-1:0] TJ_1 = WPT > 1 ? 1 : 0;
-            localparam [KW-1:0] KX_1 = WPT > 1 ? 0 : 1;
-            reg [TJW-1:0] tj;
-            reg [KW-1:0] kx, ky;
+            localparam [31:0] SF_M2 = SF - 2;
+            localparam [SW-1:0] SF_PENULT = SF_M2[SW-1:0];
             reg [YW-1:0] py;
             reg [XW-1:0] px;
             reg [K-1:0] rowpad [0:OH-1];
@@ -237,25 +266,19 @@ module bnf_binary_mvau #(
             end
             wire [K-1:0] rmask = rowpad[py];
             wire [K-1:0] cmask = colpad[px];
-            wire tap_last = (tj == TJ_LAST) && (kx == K_LAST);
-            wire fold_end = tap_last && (ky == K_LAST);  // the read step ends its fold
-            assign pad_read = !ap_rst_n || rmask[ky] || cmask[kx];
+            wire [SF-1:0] pad_at;                      // per place in the fold
+            genvar v;
+            for (v = 0; v < SF; v = v + 1) begin : g_place
+                assign pad_at[v] = rmask[(v / WPT) / K] | cmask[(v / WPT) % K];
+            end
+            assign pad_read = !ap_rst_n || pad_at[sf_next];
             always @(posedge ap_clk) begin
                 if (!ap_rst_n) begin
-                    tj <= TJ_1;
-                    kx <= KX_1;
-                    ky <= {KW{1'b0}};
                     px <= {XW{1'b0}};
                     py <= {YW{1'b0}};
-                end else if (step) begin
-                    tj <= (tj == TJ_LAST) ? {TJW{1'b0}} : tj + 1'b1;
-                    if (tj == TJ_LAST) kx <= (kx == K_LAST) ? {KW{1'b0}} : kx + 1'b1;
-                    if (tap_last) ky <= (ky == K_LAST) ? {KW{1'b0}} : ky + 1'b1;
-                    // the read step is one ahead: its fold is the accumulating step's (SF >= 2)
-                    if (fold_end && last_nf) begin
-                        px <= (px == OW_LAST) ? {XW{1'b0}} : px + 1'b1;
-                        if (px == OW_LAST) py <= (py == OH_LAST) ? {YW{1'b0}} : py + 1'b1;
-                    end
+                end else if (step && sf == SF_PENULT && last_nf) begin
+                    px <= (px == OW_LAST) ? {XW{1'b0}} : px + 1'b1;
+                    if (px == OW_LAST) py <= (py == OH_LAST) ? {YW{1'b0}} : py + 1'b1;
                 end
             end
             assign ca = nf;                            // CA = NW
@@ -282,8 +305,11 @@ module bnf_binary_mvau #(
         end
     endgenerate
     wire [PE*ACC_W-1:0] bias;
+    // verilator lint_off UNUSEDSIGNAL
+    wire bias_xq;                                      // the bias ROM has no second port
+    // verilator lint_on UNUSEDSIGNAL
     bnf_binary_mvau_rom #(.W(PE*ACC_W), .D(NB), .AW(CA), .SYNC(0), .FILE(BIAS_FILE)) u_bias (
-        .clk(ap_clk), .en(1'b0), .clr(1'b0), .a(ca), .q(bias));
+        .clk(ap_clk), .en(1'b0), .clr(1'b0), .a(ca), .q(bias), .xen(1'b0), .xwe(1'b0), .xa(1'b0), .xd(1'b0), .xq(bias_xq));
 
     reg [ACC_W-1:0] acc [0:PE-1];
     wire [PE*EW-1:0] outs;
@@ -356,7 +382,7 @@ module bnf_binary_mvau #(
                     sf_r <= {SW{1'b0}};
                     nf_r <= {NW{1'b0}};
                 end else if (step) begin
-                    sf_r <= last_sf ? {SW{1'b0}} : sf_r + 1'b1;
+                    sf_r <= sf_next;
                     if (last_sf) nf_r <= last_nf ? {NW{1'b0}} : nf_r + 1'b1;
                 end
             end
@@ -455,13 +481,24 @@ module bnf_binary_mvau_rom #(
     parameter integer BLOCK = 0,          // 1 (with SYNC): block RAM, whatever its size
     parameter integer SLICE = 0,          // > 0 (with BLOCK): a memory per SLICE bits of the word
     parameter [W-1:0] CLR_WORD = {W{1'b0}}, // (SYNC) what a read with clr loads instead
+    // XON (with SLICE): an XW-bit, XD-word RAM in the spare rows of the slices that hold its
+    // bits (second port, read through a register, written on xwe); D + XD fit the aspect
+    parameter integer XON = 0,
+    parameter integer XW = 1,
+    parameter integer XD = 1,
+    parameter integer XAW = 1,
     parameter FILE = ""
 ) (
-    input  wire          clk,
-    input  wire          en,
-    input  wire          clr,                // (SYNC) synchronous reset of the read register
-    input  wire [AW-1:0] a,
-    output wire [W-1:0]  q
+    input  wire           clk,
+    input  wire           en,
+    input  wire           clr,                // (SYNC) synchronous reset of the read register
+    input  wire [AW-1:0]  a,
+    output wire [W-1:0]   q,
+    input  wire           xen,
+    input  wire           xwe,
+    input  wire [XAW-1:0] xa,
+    input  wire [XW-1:0]  xd,
+    output wire [XW-1:0]  xq
 );
     generate
         if (SYNC != 0 && BLOCK != 0 && SLICE != 0) begin : g_sliced
@@ -470,29 +507,76 @@ module bnf_binary_mvau_rom #(
             // to one block RAM in the aspect SLICE x (D or more): every word is read from all
             // of them at once, with no multiplexer behind them
             localparam integer NS = (W + SLICE - 1) / SLICE;
+            localparam integer XS = XON != 0 ? (XW + SLICE - 1) / SLICE : 0;  // slices with vector bits
+            localparam integer RW = $clog2(D + XD);    // row address (>= XAW)
+            localparam [31:0] D_32 = D;
+            localparam [RW-1:0] XBASE = D_32[RW-1:0];  // the vector's first row
+            wire [RW+XAW-1:0] xa_ext = {{RW{1'b0}}, xa};
+            wire [RW-1:0] xrow = XBASE + xa_ext[RW-1:0];
+            wire [NS*SLICE-1:0] xd_all;                // xd, zero-extended
+            if (NS * SLICE > XW) begin : g_xpad
+                assign xd_all = {{(NS*SLICE-XW){1'b0}}, xd};
+            end else begin : g_xfull
+                assign xd_all = xd;
+            end
             genvar s;
             for (s = 0; s < NS; s = s + 1) begin : g_slice
                 localparam integer SW = W - s * SLICE < SLICE ? W - s * SLICE : SLICE;
                 localparam [7:0] D2 = 8'd48 + s / 100, D1 = 8'd48 + (s / 10) % 10, D0 = 8'd48 + s % 10;
-                (* rom_style = "block" *) reg [SW-1:0] rom [0:D-1];
-                initial $readmemh({FILE, "_s", D2, D1, D0, ".mem"}, rom);
                 reg [SW-1:0] q_r;
-                always @(posedge clk) if (en) q_r <= clr ? CLR_WORD[s*SLICE +: SW] : rom[a];
                 assign q[s*SLICE +: SW] = q_r;
+                if (s < XS) begin : g_shared
+                    localparam integer XB = XW - s * SLICE < SW ? XW - s * SLICE : SW;  // vector bits here
+                    (* ram_style = "block" *) reg [SW-1:0] rom [0:D+XD-1];
+                    initial $readmemh({FILE, "_s", D2, D1, D0, ".mem"}, rom, 0, D - 1);
+                    reg [SW-1:0] xq_r;
+                    always @(posedge clk) if (en) q_r <= clr ? CLR_WORD[s*SLICE +: SW] : rom[a];
+                    always @(posedge clk)
+                        if (xen) begin
+                            if (xwe) rom[xrow] <= xd_all[s*SLICE +: SW];
+                            xq_r <= rom[xrow];
+                        end
+                    assign xq[s*SLICE +: XB] = xq_r[XB-1:0];
+                    // verilator lint_off UNUSEDSIGNAL
+                    wire unused_high = |xq_r;
+                    // verilator lint_on UNUSEDSIGNAL
+                end else begin : g_rom
+                    (* rom_style = "block" *) reg [SW-1:0] rom [0:D-1];
+                    initial $readmemh({FILE, "_s", D2, D1, D0, ".mem"}, rom);
+                    always @(posedge clk) if (en) q_r <= clr ? CLR_WORD[s*SLICE +: SW] : rom[a];
+                end
             end
+            if (XON == 0) begin : g_noxq
+                assign xq = {XW{1'b0}};
+            end
+            // verilator lint_off UNUSEDSIGNAL
+            wire unused_x = xen | xwe | |xa_ext | |xd_all;
+            // verilator lint_on UNUSEDSIGNAL
         end else if (SYNC != 0 && BLOCK != 0) begin : g_block
+            assign xq = {XW{1'b0}};
+            // verilator lint_off UNUSEDSIGNAL
+            wire unused_x = xen | xwe | |xa | |xd;
+            // verilator lint_on UNUSEDSIGNAL
             (* rom_style = "block" *) reg [W-1:0] rom [0:D-1];
             initial $readmemh(FILE, rom);
             reg [W-1:0] q_r;
             always @(posedge clk) if (en) q_r <= clr ? CLR_WORD : rom[a];
             assign q = q_r;
         end else if (SYNC != 0) begin : g_sync
+            assign xq = {XW{1'b0}};
+            // verilator lint_off UNUSEDSIGNAL
+            wire unused_x = xen | xwe | |xa | |xd;
+            // verilator lint_on UNUSEDSIGNAL
             reg [W-1:0] rom [0:D-1];
             initial $readmemh(FILE, rom);
             reg [W-1:0] q_r;
             always @(posedge clk) if (en) q_r <= clr ? CLR_WORD : rom[a];
             assign q = q_r;
         end else begin : g_async
+            assign xq = {XW{1'b0}};
+            // verilator lint_off UNUSEDSIGNAL
+            wire unused_x = xen | xwe | |xa | |xd;
+            // verilator lint_on UNUSEDSIGNAL
             reg [W-1:0] rom [0:D-1];
             initial $readmemh(FILE, rom);
             assign q = rom[a];
