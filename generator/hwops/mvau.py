@@ -382,23 +382,30 @@ class BinaryMVAU(_MVAU):
         """The input vector the later output folds read again is kept in the spare rows of
         the sliced weight memories, through their block RAMs' second port (the RTL's
         XBUF_SPARE), instead of a LUTRAM or block RAM of its own."""
-        if self.get_nodeattr("groups") != 1 or self.get_nodeattr("MH") == self.get_nodeattr("PE"):
-            return False  # grouped: a double buffer; one output fold: nothing is kept
-        if not self.weight_slice_bits():
-            return False
-        width = self.get_nodeattr("PE") * self.get_nodeattr("SIMD")
-        sf = self.get_nodeattr("MW") // self.get_nodeattr("SIMD")
-        return spare_rows(width, self.weight_folds(), self.get_nodeattr("weight_layout")) >= sf
+        return self._weight_memory(*self._folds())[2]
 
     def weight_slice_bits(self) -> int:
         """Bits per slice memory of the streamed weight ROM (memory.rom_slice_bits), 0 for one
         memory: in LUTs, banked, or where one memory is mux-free anyway."""
-        if self.is_const() or self.get_nodeattr("weight_layout") != "sliced":
-            return 0
-        depth, width = self.weight_folds(), self.get_nodeattr("PE") * self.get_nodeattr("SIMD")
-        if weight_rom_style(depth, self.get_nodeattr("ram_style")) != "block":
-            return 0
-        return rom_slice_bits(width, depth)
+        return self._weight_memory(*self._folds())[1]
+
+    def _folds(self) -> tuple[int, int, int, int]:
+        pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
+        return pe, simd, self.get_nodeattr("MH") // pe, self.get_nodeattr("MW") // simd
+
+    def _weight_memory(self, pe: int, simd: int, nf: int, sf: int) -> tuple[str, int, bool]:
+        """(weight ROM style, slice bits, input vector in its spare rows) of the folding
+        (PE, SIMD, NF, SF): the cost model passes what it has read, as it runs hundreds of
+        times a layer."""
+        style = weight_rom_style(nf * sf, self.get_nodeattr("ram_style"))
+        layout = self.get_nodeattr("weight_layout")
+        if style != "block" or layout != "sliced" or self.is_const():
+            return style, 0, False
+        slice_bits = rom_slice_bits(pe * simd, nf * sf)
+        # grouped: a double buffer; one output fold: nothing is kept
+        spare = (slice_bits > 0 and nf > 1 and self.get_nodeattr("groups") == 1
+                 and spare_rows(pe * simd, nf * sf, layout) >= sf)
+        return style, slice_bits, spare
 
     def _params(self, params: tuple) -> tuple[np.ndarray, np.ndarray | None]:
         n = 1 + self.get_nodeattr("thresholds")
@@ -459,7 +466,7 @@ class BinaryMVAU(_MVAU):
         fixed = not varying_bias
         lut = pe * (xnor_popcount_luts(simd) + (acc - 1 if fixed else acc))
         # the weight ROM: LUTs up to 64 words, deeper block RAM (memory.weight_rom_style)
-        wstyle = weight_rom_style(nf * sf, self.get_nodeattr("ram_style"))
+        wstyle, _, xbuf_spare = self._weight_memory(pe, simd, nf, sf)
         if self._memory_log is not None:
             self._memory_log.append(pe * simd * nf * sf)
         wmem = memory_cost(pe * simd, nf * sf, "rom", wstyle)
@@ -487,7 +494,7 @@ class BinaryMVAU(_MVAU):
         # accumulators, output word, weight word (inside the block RAM when it is one)
         ff = pe * (acc + ew + (simd if wstyle == "distributed" else 0)) + counters + 2
         inbuf = none
-        if self.xbuf_spare():  # in the weight slices' spare rows: their address select, word 0
+        if xbuf_spare:  # in the weight slices' spare rows: their address select, word 0
             lut += _index_bits(sf)
             ff += simd
         elif g == 1:
