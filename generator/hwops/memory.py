@@ -99,23 +99,21 @@ def rom_slice_bits(width: int, depth: int) -> int:
 TDP_MAX_WIDTH = 18
 
 
-def spare_rows(width: int, depth: int, layout: str) -> int:
-    """Rows each slice memory of a "sliced" weight ROM has beyond its depth, which the second
-    port of its block RAM can use (the binary MVAU keeps its input vector there): 0 when it is
-    not sliced or its slices are too wide for two ports."""
-    slice_bits = rom_slice_bits(width, depth) if layout == "sliced" else 0
+def spare_rows(slice_bits: int, depth: int) -> int:
+    """Rows each slice memory of a "sliced" weight ROM (rom_slice_bits) has beyond its depth,
+    which the second port of its block RAM can use (the binary MVAU keeps its input vector
+    there): 0 for one memory, or slices too wide for two ports."""
     if not slice_bits or slice_bits > TDP_MAX_WIDTH:
         return 0
     return next(d for w, d in BRAM18_SHAPES if w == slice_bits) - depth
 
 
-def weight_rom_bram(width: int, depth: int, layout: str) -> tuple[int, int, int]:
-    """(RAMB18s, read multiplexer LUTs, slice bits: 0 for one memory) of a block RAM weight
-    ROM in `layout` (WEIGHT_LAYOUTS)."""
-    slice_bits = rom_slice_bits(width, depth) if layout == "sliced" else 0
+def weight_rom_bram(width: int, depth: int, slice_bits: int) -> tuple[int, int]:
+    """(RAMB18s, read multiplexer LUTs) of a block RAM weight ROM: sliced (rom_slice_bits),
+    or with slice_bits 0 one memory, banked as bram18() chooses (memory.WEIGHT_LAYOUTS)."""
     if slice_bits:
-        return math.ceil(width / slice_bits), 0, slice_bits
-    return bram18(width, depth), bank_mux_lut(width, depth), 0
+        return math.ceil(width / slice_bits), 0
+    return bram18(width, depth), bank_mux_lut(width, depth)
 
 
 def uram288(width: int, depth: int) -> tuple[int, int]:

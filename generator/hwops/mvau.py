@@ -369,12 +369,12 @@ class BinaryMVAU(_MVAU):
                   "COLCLS_FILE": index_bits, "ROWPAD_FILE": kernel, "COLPAD_FILE": kernel}
         bias = self._biases(w, t)
         fixed = bool((bias == bias.flat[0]).all())  # one start value for every accumulator
-        block = weight_rom_style(len(mems["WEIGHT_FILE"]), self.get_nodeattr("ram_style")) == "block"
-        slices = {"WEIGHT_FILE": self.weight_slice_bits()}
+        style, slice_bits, xbuf_spare = self._weight_memory(*self._folds())
+        slices = {"WEIGHT_FILE": slice_bits}
         return RTLInstance("bnf_binary_mvau", (*files, "bnf_binary_mvau.v"), {
             **common, "PE": pe, "SIMD": simd, "G": self.get_nodeattr("groups"), "KK": self._kk(),
             "FIXED_START": int(fixed), "START": int(bias.flat[0]) % (1 << self.acc_width()) if fixed else 0,
-            "WROM_BLOCK": int(block), "WROM_SLICE": slices["WEIGHT_FILE"], "XBUF_SPARE": int(self.xbuf_spare()),
+            "WROM_BLOCK": int(style == "block"), "WROM_SLICE": slice_bits, "XBUF_SPARE": int(xbuf_spare),
             "PAD_STEP": int(pad_steps), "K": kernel,
             **{k: MemoryFile(tuple(v), widths[k], slices.get(k, 0)) for k, v in mems.items()}})
 
@@ -399,12 +399,11 @@ class BinaryMVAU(_MVAU):
         times a layer."""
         style = weight_rom_style(nf * sf, self.get_nodeattr("ram_style"))
         layout = self.get_nodeattr("weight_layout")
-        if style != "block" or layout != "sliced" or self.is_const():
+        if style != "block" or layout != "sliced":  # (the const form is one word: not block)
             return style, 0, False
         slice_bits = rom_slice_bits(pe * simd, nf * sf)
         # grouped: a double buffer; one output fold: nothing is kept
-        spare = (slice_bits > 0 and nf > 1 and self.get_nodeattr("groups") == 1
-                 and spare_rows(pe * simd, nf * sf, layout) >= sf)
+        spare = nf > 1 and self.get_nodeattr("groups") == 1 and spare_rows(slice_bits, nf * sf) >= sf
         return style, slice_bits, spare
 
     def _params(self, params: tuple) -> tuple[np.ndarray, np.ndarray | None]:
@@ -466,14 +465,14 @@ class BinaryMVAU(_MVAU):
         fixed = not varying_bias
         lut = pe * (xnor_popcount_luts(simd) + (acc - 1 if fixed else acc))
         # the weight ROM: LUTs up to 64 words, deeper block RAM (memory.weight_rom_style)
-        wstyle, _, xbuf_spare = self._weight_memory(pe, simd, nf, sf)
+        wstyle, slice_bits, xbuf_spare = self._weight_memory(pe, simd, nf, sf)
         if self._memory_log is not None:
             self._memory_log.append(pe * simd * nf * sf)
         wmem = memory_cost(pe * simd, nf * sf, "rom", wstyle)
         if nf * sf <= REGISTERED_ROM_FREE_DEPTH:
             wmem = {**wmem, "lut": 0}
         if wmem["bram18"]:  # sliced, or banked behind a read multiplexer (memory.WEIGHT_LAYOUTS)
-            bram, mux, _ = weight_rom_bram(pe * simd, nf * sf, self.get_nodeattr("weight_layout"))
+            bram, mux = weight_rom_bram(pe * simd, nf * sf, slice_bits)
             wmem = {**wmem, "bram18": bram}
             lut += mux
         none = {"lut": 0, "bram18": 0, "uram": 0}

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
+from bnnforge.generator.hwops.base import HWOp
 from bnnforge.generator.hwops.memory import fifo_cost
 from bnnforge.generator.passes.streams import FIFO_RAM_STYLES_KEY, edges, fifo_key
 from bnnforge.generator.passes.width_converters import prepare_interconnect
@@ -40,15 +41,21 @@ class _Move:
     uram: int
 
 
+def _estimates_with(op: HWOp, attr: str, value: str) -> tuple[dict, dict]:
+    """The op's estimate as it is and with `attr` set to `value` (then set back)."""
+    before, kept = op.estimate(), op.get_nodeattr(attr)
+    op.set_nodeattr(attr, value)
+    after = op.estimate()
+    op.set_nodeattr(attr, kept)
+    return before, after
+
+
 def _candidates(prepared: ModelWrapper) -> list[_Move]:
     moves = []
     for node in prepared.graph.node:
         op = getCustomOp(node)
         if op.ram_style_buffers and op.get_nodeattr("ram_style") == "auto":
-            before = op.estimate()
-            op.set_nodeattr("ram_style", "ultra")
-            after = op.estimate()
-            op.set_nodeattr("ram_style", "auto")
+            before, after = _estimates_with(op, "ram_style", "ultra")
             if before["bram18"] > after["bram18"]:
                 moves.append(_Move(node.name, None, before["bram18"] - after["bram18"], after["uram"] - before["uram"]))
     for e in edges(prepared):
@@ -114,10 +121,7 @@ def _bank_weights(model: ModelWrapper, prepared: ModelWrapper, device: Device, b
         op = getCustomOp(node)
         if "weight_layout" not in op.get_nodeattr_types() or op.get_nodeattr("weight_layout") != "sliced":
             continue
-        before = op.estimate()
-        op.set_nodeattr("weight_layout", "banked")
-        after = op.estimate()
-        op.set_nodeattr("weight_layout", "sliced")
+        before, after = _estimates_with(op, "weight_layout", "banked")
         if before["bram18"] > after["bram18"]:
             options.append((before["bram18"] - after["bram18"], after["lut"] - before["lut"], node.name))
     options.sort(key=lambda o: -o[0] / max(o[1], 1))  # most RAMB18s per LUT first; stable: graph order

@@ -123,6 +123,14 @@ module bnf_binary_mvau #(
     assign out0_V_TVALID = out_valid;
 
     generate
+        if (G != 1 || XBUF_SPARE == 0) begin : g_no_xbuf  // the vector's port of the weight ROM is idle
+            assign xbuf_en = 1'b0;
+            assign xbuf_we = 1'b0;
+            assign xbuf_a = sf;
+            // verilator lint_off UNUSEDSIGNAL
+            wire unused_xbuf = |xbuf_q;
+            // verilator lint_on UNUSEDSIGNAL
+        end
         if (G == 1) begin : g_stream
             // ---- fold 0 takes the input as it arrives; the later folds read it back ----------
             wire need_input = (nf == {NW{1'b0}});
@@ -143,12 +151,6 @@ module bnf_binary_mvau #(
                 reg [SIMD-1:0] inbuf [0:SF-1];
                 assign x = need_input ? in0_V_TDATA[SIMD-1:0] : inbuf[sf];
                 always @(posedge ap_clk) if (step && need_input) inbuf[sf] <= in0_V_TDATA[SIMD-1:0];
-                assign xbuf_en = 1'b0;
-                assign xbuf_we = 1'b0;
-                assign xbuf_a = sf;
-                // verilator lint_off UNUSEDSIGNAL
-                wire unused_xbuf = |xbuf_q;
-                // verilator lint_on UNUSEDSIGNAL
             end
         end else begin : g_grouped
             // ---- whole vectors, double-buffered; folds read their group's words -------------
@@ -166,12 +168,6 @@ module bnf_binary_mvau #(
             localparam [LW-1:0] SKIP = TAP_SKIP[LW-1:0];
             localparam [LW-1:0] GSTRIDE = CGW_32[LW-1:0];
 
-            assign xbuf_en = 1'b0;
-            assign xbuf_we = 1'b0;
-            assign xbuf_a = sf;
-            // verilator lint_off UNUSEDSIGNAL
-            wire unused_xbuf = |xbuf_q;
-            // verilator lint_on UNUSEDSIGNAL
             reg [SIMD-1:0] vbuf [0:2*(1<<LW)-1];       // {bank, word}
             reg [LW-1:0] la;                           // load address
             reg wbank, rbank, full0, full1;
@@ -501,6 +497,13 @@ module bnf_binary_mvau_rom #(
     output wire [XW-1:0]  xq
 );
     generate
+        if (!(SYNC != 0 && BLOCK != 0 && SLICE != 0 && XON != 0)) begin : g_no_xport
+            // the vector's RAM exists only in the spare rows of sliced block RAM
+            assign xq = {XW{1'b0}};
+            // verilator lint_off UNUSEDSIGNAL
+            wire unused_x = xen | xwe | |xa | |xd;
+            // verilator lint_on UNUSEDSIGNAL
+        end
         if (SYNC != 0 && BLOCK != 0 && SLICE != 0) begin : g_sliced
             // one memory per SLICE-bit slice of the word, each from its own file
             // FILE_sNNN.mem, so that synthesis sees memories of D x SLICE bits and maps each
@@ -546,37 +549,22 @@ module bnf_binary_mvau_rom #(
                     always @(posedge clk) if (en) q_r <= clr ? CLR_WORD[s*SLICE +: SW] : rom[a];
                 end
             end
-            if (XON == 0) begin : g_noxq
-                assign xq = {XW{1'b0}};
-            end
             // verilator lint_off UNUSEDSIGNAL
-            wire unused_x = xen | xwe | |xa_ext | |xd_all;
+            wire unused_x = |xa_ext | |xd_all;          // the bits beyond the vector's
             // verilator lint_on UNUSEDSIGNAL
         end else if (SYNC != 0 && BLOCK != 0) begin : g_block
-            assign xq = {XW{1'b0}};
-            // verilator lint_off UNUSEDSIGNAL
-            wire unused_x = xen | xwe | |xa | |xd;
-            // verilator lint_on UNUSEDSIGNAL
             (* rom_style = "block" *) reg [W-1:0] rom [0:D-1];
             initial $readmemh(FILE, rom);
             reg [W-1:0] q_r;
             always @(posedge clk) if (en) q_r <= clr ? CLR_WORD : rom[a];
             assign q = q_r;
         end else if (SYNC != 0) begin : g_sync
-            assign xq = {XW{1'b0}};
-            // verilator lint_off UNUSEDSIGNAL
-            wire unused_x = xen | xwe | |xa | |xd;
-            // verilator lint_on UNUSEDSIGNAL
             reg [W-1:0] rom [0:D-1];
             initial $readmemh(FILE, rom);
             reg [W-1:0] q_r;
             always @(posedge clk) if (en) q_r <= clr ? CLR_WORD : rom[a];
             assign q = q_r;
         end else begin : g_async
-            assign xq = {XW{1'b0}};
-            // verilator lint_off UNUSEDSIGNAL
-            wire unused_x = xen | xwe | |xa | |xd;
-            // verilator lint_on UNUSEDSIGNAL
             reg [W-1:0] rom [0:D-1];
             initial $readmemh(FILE, rom);
             assign q = rom[a];
