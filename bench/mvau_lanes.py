@@ -6,7 +6,9 @@ same MW/MH/PE/SIMD. A record, not pass/fail. Results: bench/results/mvau_lanes.j
     .venv/bin/python bench/mvau_lanes.py [--only NAME ...] [--jobs N]
 
 LUT per lane counts everything in the module: XNOR-popcount, accumulators, weight memory
-read, padding-correction table, input buffer, counters.
+read, padding-correction table, input buffer, counters. Each layer's folding is the one the
+folding search (passes/folding.py) gives that many lanes: of the legal PE x SIMD = lanes,
+the least estimated area.
 """
 
 from __future__ import annotations
@@ -24,23 +26,38 @@ from qonnx.custom_op.registry import getCustomOp
 from bnnforge.generator.emit.rtl import verilog_parameters
 from bnnforge.generator.hwops import DOMAIN
 from bnnforge.generator.hwops.base import bits_for
+from bnnforge.generator.passes.folding import area
 from bnnforge.generator.synth import synth_xilinx, yosys_version
 from bnnforge.sim.runner import rtl_sources
 
 RESULTS = Path(__file__).parent / "results" / "mvau_lanes.json"
 FINN_PART = "xczu7ev-ffvc1156-2-e"
 
-# name: (kernel, channels in, channels out, PE, SIMD, feature map side)
+# name: (kernel, channels in, channels out, lanes = PE * SIMD, feature map side)
 LAYERS = {
-    "1x1_64x64_l32": (1, 64, 64, 4, 8, 56),
-    "3x3_576x64_l32": (3, 64, 64, 4, 8, 56),
-    "3x3_576x64_l512": (3, 64, 64, 8, 64, 56),
-    "1x1_256x256_l512": (1, 256, 256, 16, 32, 14),
-    "1x1_1024x1024_l512": (1, 1024, 1024, 8, 64, 7),
-    "3x3_1152x128_l1024": (3, 128, 128, 16, 64, 28),
-    "1x1_1024x1024_l2048": (1, 1024, 1024, 32, 64, 7),
-    "3x3_4608x512_l2048": (3, 512, 512, 32, 64, 7),
+    "1x1_64x64_l32": (1, 64, 64, 32, 56),
+    "3x3_576x64_l32": (3, 64, 64, 32, 56),
+    "3x3_576x64_l512": (3, 64, 64, 512, 56),
+    "1x1_256x256_l512": (1, 256, 256, 512, 14),
+    "1x1_1024x1024_l512": (1, 1024, 1024, 512, 7),
+    "3x3_1152x128_l1024": (3, 128, 128, 1024, 28),
+    "1x1_1024x1024_l2048": (1, 1024, 1024, 2048, 7),
+    "3x3_4608x512_l2048": (3, 512, 512, 2048, 7),
 }
+
+
+def folding(k: int, cin: int, cout: int, lanes: int, h: int) -> tuple[int, int]:
+    """(PE, SIMD) as the folding search picks them at this many lanes: the least area."""
+    op = mvau(k, cin, cout, 1, 1, h)
+    legal = op.fold_params()
+    found = []
+    for pe in legal["PE"]:
+        if lanes % pe == 0 and lanes // pe in legal["SIMD"]:
+            op.set_folding({"PE": pe, "SIMD": lanes // pe})
+            found.append((area(op.estimate()), pe, lanes // pe))
+    if not found:
+        raise SystemExit(f"no legal folding of {k}x{k} {cin}->{cout} has {lanes} lanes")
+    return min(found)[1:]
 
 
 def mvau(k: int, cin: int, cout: int, pe: int, simd: int, h: int):  # noqa: ANN201
@@ -69,7 +86,8 @@ def finn_lut(mw: int, mh: int, pe: int, simd: int, h: int) -> dict:
 
 
 def run_layer(name: str) -> dict:
-    k, cin, cout, pe, simd, h = LAYERS[name]
+    k, cin, cout, lanes, h = LAYERS[name]
+    pe, simd = folding(*LAYERS[name])
     op = mvau(k, cin, cout, pe, simd, h)
     w = np.random.default_rng(sum(map(ord, name))).integers(0, 2, (cout, k * k * cin))
     inst = op.rtl(w)
@@ -99,7 +117,8 @@ def main() -> None:
     if args.reestimate:
         data = json.loads(args.out.read_text())
         for row in data["results"]:
-            est = mvau(*LAYERS[row["case"]]).estimate()
+            k, cin, cout, _, h = LAYERS[row["case"]]
+            est = mvau(k, cin, cout, row["PE"], row["SIMD"], h).estimate()
             row["estimate"] = {key: est[key] for key in ("lut", "ff", "bram18", "uram")}
             row["estimate_error"] = round(est["lut"] / row["synth"]["lut"] - 1, 3)
             print(row["case"], row["synth"]["lut"], est["lut"], row["estimate_error"])

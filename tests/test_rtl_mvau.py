@@ -27,6 +27,10 @@ CASES = {
     "thresh_padstep_5x6": (5, 6, 6, 4, 3, 1, 1, 2, 2, 1, 1),
     # 1152 weight words of 32 bits: sliced in block RAM, the input vector in its spare rows
     "sliced_padstep_3x2": (3, 2, 64, 64, 3, 1, 1, 4, 8, 1, 0),
+    # the same at PE 1, SIMD 32: the XNOR-popcount's counting chain over 11 triples (2 steps)
+    "sliced_simd32_3x2": (3, 2, 64, 64, 3, 1, 1, 1, 32, 1, 0),
+    # SIMD 24: 8 triples, the chain's last step only a carry-in
+    "1x1_simd24_3x3": (3, 3, 48, 8, 1, 1, 0, 2, 24, 1, 0),
     # grouped: g 2 loads a vector exactly as fast as its folds use it (NF = g); g 4 with slack
     # (and SIMD 3, odd: the per-border-class bias table)
     "grouped_g2_5x5": (5, 5, 8, 8, 3, 1, 1, 4, 2, 2, 0),

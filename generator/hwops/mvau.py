@@ -59,19 +59,29 @@ def popcount_luts(n: int) -> float:
     return luts
 
 
+CHAIN_MAX_TRIPLES = 37  # bnf_binary_mvau_xnor_popcount's g_chain: one bnf_popcount leaf
+
+
 def xnor_popcount_luts(n: int) -> float:
     """LUTs of bnf_binary_mvau's XNOR-popcount of an input and a streamed weight word: two
     LUT6 per triple of (x, w) pairs, then the sum of the triples' 2-bit counts: an adder for
-    two, a LUT6 per sum bit for three, beyond that the counts of the 1s and 2s bits and
-    their sum."""
+    two, a LUT6 per sum bit for three, up to 37 the 2s bits' count starting a counting chain
+    over the 1s bits, beyond that the counts of the 1s and 2s bits and their sum."""
     triples = -(-n // 3)
     cells = 2 * (n // 3) + (0 if n % 3 == 0 else 1 if n % 3 == 1 else 2)
     if triples <= 2:
         return cells + (bits_for(0, n) - 1 if triples == 2 else 0)
     if triples == 3:  # bnf_binary_mvau_sum3: a LUT6 per bit of the three counts' sum
         return cells + 4
+    if triples <= CHAIN_MAX_TRIPLES:  # the 2s' count starts a bnf_count6 chain over the 1s
+        chain = sum(_count_luts(min(5, triples - (6 * k + 1) - 1)) for k in range(1 + max(0, triples - 2) // 6)
+                    if triples - (6 * k + 1) > 0)
+        return cells + popcount_luts(triples) + chain
     return cells + 2 * popcount_luts(triples) + bits_for(0, n)
 
+
+# PAD_STEP's pixel counters' wrap and step enables and the read step's pad decision
+PAD_STEP_CONTROL_LUTS = 8
 
 # The bias table (corrections - MW) has few distinct values, mostly equal high bits: Yosys
 # maps it into about half the LUTs of a random ROM.
@@ -216,9 +226,10 @@ class BinaryMVAU(_MVAU):
         sf, g = self.get_nodeattr("MW") // self.get_nodeattr("SIMD"), self.get_nodeattr("groups")
         if self.is_const():
             return 1  # the output register
-        # G = 1: the first output word leaves once the first vector's SF input words are in;
+        # G = 1: the first output word leaves once the first vector's SF input words are in
+        # and the last of them, loaded into the operand registers, has had its step;
         # grouped: once the whole vector (G * SF words) is loaded and fold 0 has run over it
-        return sf if g == 1 else (g + 1) * sf
+        return sf + 1 if g == 1 else (g + 1) * sf
 
     # ---- RTL emitter (hw/rtl/bnf_binary_mvau.v, bnf_binary_mvau_const.v) ---------------
     def out_width(self) -> int:
@@ -460,10 +471,11 @@ class BinaryMVAU(_MVAU):
             return {"lut": lut, "ff": mh * ew + xy + 1, "bram18": 0, "dsp": 0}
         # lanes: popcount and accumulator adder. With one start value for all (no thresholds,
         # no per-class padding table: FIXED_START) the flip-flops' set/reset load it and the
-        # adder costs a LUT per accumulator bit but one (Yosys maps the bits above the
-        # popcount to LUTs too); otherwise the start multiplexer takes that one more
+        # adder costs a LUT per bit of the (doubled) popcount: above it the carry chain adds
+        # nothing to the accumulator's bits, which enter it without a LUT. Otherwise the start
+        # multiplexer puts a LUT on every accumulator bit.
         fixed = not varying_bias
-        lut = pe * (xnor_popcount_luts(simd) + (acc - 1 if fixed else acc))
+        lut = pe * (xnor_popcount_luts(simd) + (bits_for(0, simd) if fixed else acc))
         # the weight ROM: LUTs up to 64 words, deeper block RAM (memory.weight_rom_style)
         wstyle, slice_bits, xbuf_spare = self._weight_memory(pe, simd, nf, sf)
         if self._memory_log is not None:
@@ -478,28 +490,34 @@ class BinaryMVAU(_MVAU):
         none = {"lut": 0, "bram18": 0, "uram": 0}
         bmem = self.memory(pe * acc, (1 if pad_steps else ncls) * nf, "rom") if varying_bias else none
         if pad_steps:
-            # the K-bit row and column masks over the pixel counters and the padded-step
-            # select, a function of the next step's place in the fold (no tap counters); the
-            # lanes take the padding word through the weight register's reset, at no cost
+            # the K-bit row and column masks over the pixel counters, the counters' wrap and
+            # step, and the padded-step select, a function of the next step's place in the fold
+            # (no tap counters); the lanes take the padding word through the weight
+            # register's reset, at no cost. Yosys: 32 LUT at SF = 18, 37 at 72 (56 x 56 pixels)
             k = self.get_nodeattr("kernel")
-            lut += k * (-(-oh // 64) + -(-ow // 64)) + 3
+            lut += k * (-(-oh // 64) + -(-ow // 64)) + PAD_STEP_CONTROL_LUTS + _index_bits(sf)
         elif ncls > 1:  # border-class bases (small ROMs over the pixel counters) and their sum
             ca = _index_bits(ncls * nf)
             lut += 2 * ca + ca * (-(-oh // 64) + -(-ow // 64))
         if ncls == 1 and not pad_steps:  # the pixel does not matter: no pixel counters
             xy = 0
-        counters = _index_bits(sf) + _index_bits(nf) + _index_bits(nf * sf) + xy
+        # the weight address, and beside it the fold counters unless SF is a power of two (the
+        # address is then {nf, sf}: the RTL's SPLIT_WA)
+        split = sf > 1 and nf > 1 and sf & (sf - 1) == 0
+        counters = _index_bits(nf * sf) + (0 if split else _index_bits(sf) + _index_bits(nf)) + xy
         lut += wmem["lut"] + BIAS_ROM_FACTOR * bmem["lut"] + counters + 4
         # accumulators, output word, weight word (inside the block RAM when it is one)
         ff = pe * (acc + ew + (simd if wstyle == "distributed" else 0)) + counters + 2
         inbuf = none
-        if xbuf_spare:  # in the weight slices' spare rows: their address select, word 0
-            lut += _index_bits(sf)
+        if xbuf_spare:  # in the weight slices' spare rows, written and read into one register
+            pass
+        elif g == 1:  # the input word's register, from the stream or the kept words
             ff += simd
-        elif g == 1:
             inbuf = self.memory(simd, sf) if nf > 1 else none  # input words kept for later folds
             if inbuf["lut"]:  # LUTRAM (read by address: its 64-word banks through a mux)
                 lut += lutram_lut(simd, sf) + simd * (-(-sf // 64) - 1)
+            if nf > 1:  # the select between the stream and the kept word (a LUT3 a bit)
+                lut += simd
         else:  # double-buffered vectors (2 x 2**LW words) and the group address counters
             lw = _index_bits(g * sf)
             lut += self.memory(simd, 2 << lw)["lut"] + 3 * lw

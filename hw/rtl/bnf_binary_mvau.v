@@ -22,9 +22,13 @@
 // Border class = (row class, column class), read from memory files the emitter writes.
 // OUT_W >= $clog2(MW + 1) + 1 (the emitter passes the signed width of [-MW, MW]).
 //
-// G = 1: fold 0 consumes the input words as they arrive and keeps them for the later
-// folds (latency SF), in a LUTRAM or, with sliced weights (WROM_SLICE), in the spare rows of
-// the weight slices' block RAMs through their second port (XBUF_SPARE). G > 1 (grouped conv, FTBNN group execution): the input vector holds
+// Every step's operands, its weight word and its input word, come from registers loaded one
+// cycle before (`load`), and the step itself (`step`) runs when they are held and the output
+// can take its result: the fold, pixel and address counters name the held step. G = 1: fold
+// 0 loads the input words as they arrive and keeps them for the later folds (latency SF + 1),
+// in a LUTRAM or, with sliced weights (WROM_SLICE), in the spare rows of the weight slices'
+// block RAMs through their second port (XBUF_SPARE), which in write-first mode also hands
+// the word being written to its read register: the lanes see one register, no select. G > 1 (grouped conv, FTBNN group execution): the input vector holds
 // KK taps x G groups x MW/KK channels and output fold nf belongs to group nf / (NF/G),
 // which sees only its group's channels: only MW weights per output are stored. The whole
 // vector is loaded into one bank of a double buffer while the folds read the other bank
@@ -94,6 +98,7 @@ module bnf_binary_mvau #(
     localparam [WA-1:0] WA_LAST = WA_M1[WA-1:0];
     localparam [YW-1:0] OH_LAST = OH_M1[YW-1:0];
     localparam [XW-1:0] OW_LAST = OW_M1[XW-1:0];
+    localparam integer AT_LAST = G == 1 ? 1 : 0;       // the counters' reset (see below)
 
     // ---- fold and pixel counters --------------------------------------------------------
     // SF a power of two (and SF, NF > 1): the weight address nf * SF + sf is {nf, sf}, so
@@ -113,7 +118,8 @@ module bnf_binary_mvau #(
     reg [OUT_TW-1:0] out_data;
     reg out_valid;
     wire out_free = !out_valid || out0_V_TREADY;
-    wire step;                                         // one fold step this cycle
+    wire step;                                         // the held step runs this cycle
+    wire load;                                         // the next step's operands are loaded
     wire [SIMD-1:0] x;                                 // the input word of this step
     wire xbuf_en, xbuf_we;                             // XBUF_SPARE: the vector's port
     wire [SW-1:0] xbuf_a;
@@ -132,25 +138,32 @@ module bnf_binary_mvau #(
             // verilator lint_on UNUSEDSIGNAL
         end
         if (G == 1) begin : g_stream
-            // ---- fold 0 takes the input as it arrives; the later folds read it back ----------
-            wire need_input = (nf == {NW{1'b0}});
-            assign step = (!need_input || in0_V_TVALID) && (!last_sf || out_free);
-            assign in0_V_TREADY = need_input && (!last_sf || out_free);
+            // ---- fold 0 loads the input as it arrives; the later folds read it back ----------
+            // The counters start at the vector's last step, so that the first load is step 0.
+            reg full;                                  // a step's operands are held
+            wire next_in = (nf == {NW{1'b0}} && !last_sf) || (last_nf && last_sf);  // next step in fold 0
+            assign step = full && (!last_sf || out_free);
+            assign load = (!full || step) && (!next_in || in0_V_TVALID);
+            assign in0_V_TREADY = next_in && (!full || step);
+            always @(posedge ap_clk)
+                if (!ap_rst_n) full <= 1'b0;
+                else if (load) full <= 1'b1;
+                else if (step) full <= 1'b0;
             if (XBUF_SPARE != 0) begin : g_spare
-                // in the weight slices' spare block RAM rows, through their second port: fold 0
-                // writes word sf, the later folds read the next step's word a step ahead, but
-                // their first word, which would be read while fold 0 writes its last, is kept
-                // here
-                reg [SIMD-1:0] x0;
-                always @(posedge ap_clk) if (step && need_input && sf == {SW{1'b0}}) x0 <= in0_V_TDATA[SIMD-1:0];
-                assign xbuf_en = step && (need_input || !last_sf);
-                assign xbuf_we = need_input;
-                assign xbuf_a = need_input ? sf : sf_next;
-                assign x = need_input ? in0_V_TDATA[SIMD-1:0] : (sf == {SW{1'b0}} ? x0 : xbuf_q);
+                // in the weight slices' spare rows, through their second port, word sf_next
+                assign xbuf_en = load;
+                assign xbuf_we = next_in;
+                assign xbuf_a = sf_next;
+                assign x = xbuf_q;
             end else begin : g_lutram
                 reg [SIMD-1:0] inbuf [0:SF-1];
-                assign x = need_input ? in0_V_TDATA[SIMD-1:0] : inbuf[sf];
-                always @(posedge ap_clk) if (step && need_input) inbuf[sf] <= in0_V_TDATA[SIMD-1:0];
+                reg [SIMD-1:0] x_r;
+                always @(posedge ap_clk)
+                    if (load) begin
+                        if (next_in) inbuf[sf_next] <= in0_V_TDATA[SIMD-1:0];
+                        x_r <= next_in ? in0_V_TDATA[SIMD-1:0] : inbuf[sf_next];
+                    end
+                assign x = x_r;
             end
         end else begin : g_grouped
             // ---- whole vectors, double-buffered; folds read their group's words -------------
@@ -169,21 +182,22 @@ module bnf_binary_mvau #(
             localparam [LW-1:0] GSTRIDE = CGW_32[LW-1:0];
 
             reg [SIMD-1:0] vbuf [0:2*(1<<LW)-1];       // {bank, word}
-            reg [LW-1:0] la;                           // load address
+            reg [LW-1:0] la;                           // fill address
             reg wbank, rbank, full0, full1;
             reg [LW-1:0] ra;                           // read address of this step
             reg [LW-1:0] gbase;                        // first word of this fold's group
             reg [JW-1:0] j;                            // word within the group's tap
             reg [FW-1:0] nfg;                          // fold within the group
-            wire load = in0_V_TVALID && in0_V_TREADY;
-            wire load_last = load && (la == IW_LAST);
+            wire fill = in0_V_TVALID && in0_V_TREADY;
+            wire fill_last = fill && (la == IW_LAST);
             wire done = step && last_sf && last_nf;    // the vector's last step frees its bank
             assign in0_V_TREADY = !(wbank ? full1 : full0);
             assign step = (rbank ? full1 : full0) && (!last_sf || out_free);
+            assign load = step;                        // the step's word is read by address
             assign x = vbuf[{rbank, ra}];
             wire [LW-1:0] next_gbase = (nfg != NFG_LAST) ? gbase : (last_nf ? {LW{1'b0}} : gbase + GSTRIDE);
 
-            always @(posedge ap_clk) if (load) vbuf[{wbank, la}] <= in0_V_TDATA[SIMD-1:0];
+            always @(posedge ap_clk) if (fill) vbuf[{wbank, la}] <= in0_V_TDATA[SIMD-1:0];
             always @(posedge ap_clk) begin
                 if (!ap_rst_n) begin
                     la <= {LW{1'b0}};
@@ -196,13 +210,13 @@ module bnf_binary_mvau #(
                     j <= {JW{1'b0}};
                     nfg <= {FW{1'b0}};
                 end else begin
-                    if (load) begin
-                        la <= load_last ? {LW{1'b0}} : la + 1'b1;
-                        if (load_last) wbank <= !wbank;
+                    if (fill) begin
+                        la <= fill_last ? {LW{1'b0}} : la + 1'b1;
+                        if (fill_last) wbank <= !wbank;
                     end
                     // a bank is set by the loader and cleared by the folds, never both at once
-                    full0 <= (full0 || (load_last && !wbank)) && !(done && !rbank);
-                    full1 <= (full1 || (load_last && wbank)) && !(done && rbank);
+                    full0 <= (full0 || (fill_last && !wbank)) && !(done && !rbank);
+                    full1 <= (full1 || (fill_last && wbank)) && !(done && rbank);
                     if (done) rbank <= !rbank;
                     if (step) begin
                         if (last_sf) begin
@@ -223,8 +237,9 @@ module bnf_binary_mvau #(
         end
     endgenerate
 
-    // The weight word of this step comes registered from a ROM read one step ahead, at the
-    // next address (during reset: word 0; PAD_WORD with PAD_STEP). ROMs sit in their own kept modules, so synthesis
+    // The weight word of the held step comes registered from a ROM read when it was loaded,
+    // at the next address (grouped, during reset: word 0; PAD_WORD with PAD_STEP, through
+    // the read register's synchronous reset). ROMs sit in their own kept modules, so synthesis
     // maps each bit as a function of the address alone (one LUT6 per 64 words, or block
     // RAM); merged with the step logic around them they cost 2-3x that.
     wire [PE*SIMD-1:0] w;
@@ -234,7 +249,8 @@ module bnf_binary_mvau #(
     localparam [PE*SIMD-1:0] PAD_WORD = {PE{PAD_LANE}};
     bnf_binary_mvau_rom #(.W(PE*SIMD), .D(NF*SF), .AW(WA), .SYNC(1), .BLOCK(WROM_BLOCK), .SLICE(WROM_SLICE),
         .CLR_WORD(PAD_WORD), .XON(XBUF_SPARE), .XW(SIMD), .XD(SF), .XAW(SW), .FILE(WEIGHT_FILE)) u_weights (
-        .clk(ap_clk), .en(step || !ap_rst_n), .clr(pad_read), .a(ap_rst_n ? wa_next : {WA{1'b0}}), .q(w),
+        .clk(ap_clk), .en(load || (AT_LAST == 0 && !ap_rst_n)), .clr(pad_read),
+        .a(ap_rst_n || AT_LAST != 0 ? wa_next : {WA{1'b0}}), .q(w),
         .xen(xbuf_en), .xwe(xbuf_we), .xa(xbuf_a), .xd(in0_V_TDATA[SIMD-1:0]), .xq(xbuf_q));
     // PE signed biases per output fold (PAD_STEP = 0: per border class and fold), corr - MW
     // (- t with THRESH): each lane's accumulator starts from its bias and adds twice the
@@ -243,12 +259,12 @@ module bnf_binary_mvau #(
     wire [CA-1:0] ca;                                  // bias address
     generate
         if (PAD_STEP != 0) begin : g_padstep
-            // The step whose weight word is read is one ahead of the accumulating step: its
+            // The step whose weight word is loaded is the one after the held step: its
             // place in the fold is sf_next, its tap (ky, kx) = (sf_next / WPT) / K and
             // (sf_next / WPT) % K, constants per place; its pixel (px, py) moves to the next
-            // one a step before the accumulating step's does (at the fold's second-last step
-            // of the last fold: SF >= K*K >= 4). Step 0 is read during reset: tap (0, 0) at
-            // pixel (0, 0) is always padded.
+            // one a load before the held step's does (when the fold's second-last step of the
+            // last fold is held: SF >= K*K >= 4). Grouped, step 0 is read during reset: tap
+            // (0, 0) at pixel (0, 0) is always padded.
             localparam integer WPT = SF / (K * K);     // words per tap
             localparam [31:0] SF_M2 = SF - 2;
             localparam [SW-1:0] SF_PENULT = SF_M2[SW-1:0];
@@ -267,12 +283,12 @@ module bnf_binary_mvau #(
             for (v = 0; v < SF; v = v + 1) begin : g_place
                 assign pad_at[v] = rmask[(v / WPT) / K] | cmask[(v / WPT) % K];
             end
-            assign pad_read = !ap_rst_n || pad_at[sf_next];
+            assign pad_read = (AT_LAST == 0 && !ap_rst_n) || pad_at[sf_next];
             always @(posedge ap_clk) begin
                 if (!ap_rst_n) begin
                     px <= {XW{1'b0}};
                     py <= {YW{1'b0}};
-                end else if (step && sf == SF_PENULT && last_nf) begin
+                end else if (load && sf == SF_PENULT && last_nf) begin
                     px <= (px == OW_LAST) ? {XW{1'b0}} : px + 1'b1;
                     if (px == OW_LAST) py <= (py == OH_LAST) ? {YW{1'b0}} : py + 1'b1;
                 end
@@ -344,24 +360,28 @@ module bnf_binary_mvau #(
 
     always @(posedge ap_clk) begin
         if (!ap_rst_n) begin
-            wa <= {WA{1'b0}};
-            oy <= {YW{1'b0}};
-            ox <= {XW{1'b0}};
             out_valid <= 1'b0;
         end else begin
             if (out_valid && out0_V_TREADY) out_valid <= 1'b0;
-            if (step) begin
-                if (last_sf) begin
-                    out_data <= {{(OUT_TW-PE*EW){1'b0}}, outs};
-                    out_valid <= 1'b1;
-                end
-                wa <= wa_next;
-                if (last_sf) begin
-                    if (last_nf) begin
-                        ox <= (ox == OW_LAST) ? {XW{1'b0}} : ox + 1'b1;
-                        if (ox == OW_LAST) oy <= (oy == OH_LAST) ? {YW{1'b0}} : oy + 1'b1;
-                    end
-                end
+            if (step && last_sf) begin
+                out_data <= {{(OUT_TW-PE*EW){1'b0}}, outs};
+                out_valid <= 1'b1;
+            end
+        end
+    end
+
+    // the counters name the held step: G = 1 starts with none held, at the last step and
+    // pixel (AT_LAST); grouped with step 0's weights read during reset
+    always @(posedge ap_clk) begin
+        if (!ap_rst_n) begin
+            wa <= AT_LAST != 0 ? WA_LAST : {WA{1'b0}};
+            oy <= AT_LAST != 0 ? OH_LAST : {YW{1'b0}};
+            ox <= AT_LAST != 0 ? OW_LAST : {XW{1'b0}};
+        end else if (load) begin
+            wa <= wa_next;
+            if (last_sf && last_nf) begin
+                ox <= (ox == OW_LAST) ? {XW{1'b0}} : ox + 1'b1;
+                if (ox == OW_LAST) oy <= (oy == OH_LAST) ? {YW{1'b0}} : oy + 1'b1;
             end
         end
     end
@@ -375,9 +395,9 @@ module bnf_binary_mvau #(
             reg [NW-1:0] nf_r;
             always @(posedge ap_clk) begin
                 if (!ap_rst_n) begin
-                    sf_r <= {SW{1'b0}};
-                    nf_r <= {NW{1'b0}};
-                end else if (step) begin
+                    sf_r <= AT_LAST != 0 ? SF_LAST : {SW{1'b0}};
+                    nf_r <= AT_LAST != 0 ? NF_LAST : {NW{1'b0}};
+                end else if (load) begin
                     sf_r <= sf_next;
                     if (last_sf) nf_r <= last_nf ? {NW{1'b0}} : nf_r + 1'b1;
                 end
@@ -427,6 +447,37 @@ module bnf_binary_mvau_xnor_popcount #(
             wire [3:0] s3;
             bnf_binary_mvau_sum3 u_sum (.a({twos[0], ones[0]}), .b({twos[1], ones[1]}), .c({twos[2], ones[2]}), .s(s3));
             assign sum = {{(W+TW-3){1'b0}}, s3};
+        end else if (T <= 37) begin : g_chain
+            // the 2s bits' count, doubled, starts a bnf_count6 chain over the 1s bits (its low
+            // bit is the first 1s bit, a wire; each step takes a carry-in and up to 5 more):
+            // no adder after two counts
+            localparam integer NS = T <= 7 ? 1 : 1 + (T - 2) / 6;  // steps: 2 + 5 bits, then 6
+            wire [TW-1:0] c2;
+            bnf_popcount #(.N(T), .W(TW)) u_twos (.bits(twos), .count(c2));
+            genvar k;
+            for (k = 0; k < NS; k = k + 1) begin : g_step
+                localparam integer FIRST = 6 * k + 1;   // this step's carry-in bit
+                localparam integer GK = (T - FIRST - 1) < 5 ? T - FIRST - 1 : 5;  // counted in LUTs
+                localparam integer AW = k == 0 ? TW + 1 : W + 1;
+                wire [AW-1:0] acc;
+                wire [W:0] part;
+                if (k == 0) begin : g_start
+                    assign acc = {c2, ones[0]};
+                end else begin : g_next
+                    assign acc = g_step[k-1].part;
+                end
+                if (GK > 0) begin : g_count
+                    bnf_count6 #(.AW(AW), .K(GK), .C(1), .OW(W + 1)) u_step (
+                        .acc(acc), .bits(ones[FIRST+1 +: GK]), .cin(ones[FIRST]), .sum(part));
+                end else begin : g_carry              // only the carry-in is left
+                    wire [W+AW:0] total = {{(W+1){1'b0}}, acc} + {{(W+AW){1'b0}}, ones[FIRST]};
+                    assign part = total[W:0];
+                    // verilator lint_off UNUSEDSIGNAL
+                    wire unused_total = |total;
+                    // verilator lint_on UNUSEDSIGNAL
+                end
+            end
+            assign sum = {{TW{1'b0}}, g_step[NS-1].part};
         end else begin : g_tree
             wire [TW-1:0] c1, c2;
             bnf_popcount #(.N(T), .W(TW)) u_ones (.bits(ones), .count(c1));
@@ -478,7 +529,8 @@ module bnf_binary_mvau_rom #(
     parameter integer SLICE = 0,          // > 0 (with BLOCK): a memory per SLICE bits of the word
     parameter [W-1:0] CLR_WORD = {W{1'b0}}, // (SYNC) what a read with clr loads instead
     // XON (with SLICE): an XW-bit, XD-word RAM in the spare rows of the slices that hold its
-    // bits (second port, read through a register, written on xwe); D + XD fit the aspect
+    // bits (second port, read through a register, written on xwe, write-first); D + XD fit
+    // the aspect
     parameter integer XON = 0,
     parameter integer XW = 1,
     parameter integer XD = 1,
@@ -516,12 +568,13 @@ module bnf_binary_mvau_rom #(
             localparam [RW-1:0] XBASE = D_32[RW-1:0];  // the vector's first row
             wire [RW+XAW-1:0] xa_ext = {{RW{1'b0}}, xa};
             wire [RW-1:0] xrow = XBASE + xa_ext[RW-1:0];
-            wire [NS*SLICE-1:0] xd_all;                // xd, zero-extended
-            if (NS * SLICE > XW) begin : g_xpad
-                assign xd_all = {{(NS*SLICE-XW){1'b0}}, xd};
-            end else begin : g_xfull
-                assign xd_all = xd;
-            end
+            // xd repeated over the slices' width: the bits beyond the vector's are never read,
+            // and a constant there stops Yosys mapping the write-first port to block RAM
+            localparam integer XREP = (NS * SLICE + XW - 1) / XW;
+            wire [XREP*XW-1:0] xd_rep = {XREP{xd}};
+            // verilator lint_off UNUSEDSIGNAL
+            wire [NS*SLICE-1:0] xd_all = xd_rep[NS*SLICE-1:0];  // slices beyond the vector's
+            // verilator lint_on UNUSEDSIGNAL
             genvar s;
             for (s = 0; s < NS; s = s + 1) begin : g_slice
                 localparam integer SW = W - s * SLICE < SLICE ? W - s * SLICE : SLICE;
@@ -530,15 +583,18 @@ module bnf_binary_mvau_rom #(
                 assign q[s*SLICE +: SW] = q_r;
                 if (s < XS) begin : g_shared
                     localparam integer XB = XW - s * SLICE < SW ? XW - s * SLICE : SW;  // vector bits here
-                    (* ram_style = "block" *) reg [SW-1:0] rom [0:D+XD-1];
+                    // no_rw_check: the ports never meet (weight rows, vector rows), and only
+                    // then does Yosys map the second port write-first
+                    (* ram_style = "block", no_rw_check *) reg [SW-1:0] rom [0:D+XD-1];
                     initial $readmemh({FILE, "_s", D2, D1, D0, ".mem"}, rom, 0, D - 1);
                     reg [SW-1:0] xq_r;
                     always @(posedge clk) if (en) q_r <= clr ? CLR_WORD[s*SLICE +: SW] : rom[a];
-                    always @(posedge clk)
-                        if (xen) begin
-                            if (xwe) rom[xrow] <= xd_all[s*SLICE +: SW];
-                            xq_r <= rom[xrow];
-                        end
+                    // write-first: a write also loads its word into the read register (the
+                    // block RAM's WRITE_FIRST mode; Yosys infers it from this form)
+                    always @(posedge clk) begin
+                        if (xen && xwe) rom[xrow] <= xd_all[s*SLICE +: SW];
+                        if (xen) xq_r <= (xen && xwe) ? xd_all[s*SLICE +: SW] : rom[xrow];
+                    end
                     assign xq[s*SLICE +: XB] = xq_r[XB-1:0];
                     // verilator lint_off UNUSEDSIGNAL
                     wire unused_high = |xq_r;
@@ -550,7 +606,7 @@ module bnf_binary_mvau_rom #(
                 end
             end
             // verilator lint_off UNUSEDSIGNAL
-            wire unused_x = |xa_ext | |xd_all;          // the bits beyond the vector's
+            wire unused_x = |xa_ext | |xd_rep;          // the bits beyond the slices'
             // verilator lint_on UNUSEDSIGNAL
         end else if (SYNC != 0 && BLOCK != 0) begin : g_block
             (* rom_style = "block" *) reg [W-1:0] rom [0:D-1];
