@@ -514,10 +514,11 @@ class BinaryMVAU(_MVAU):
         elif g == 1:  # the input word's register, from the stream or the kept words
             ff += simd
             inbuf = self.memory(simd, sf) if nf > 1 else none  # input words kept for later folds
-            if inbuf["lut"]:  # LUTRAM (read by address: its 64-word banks through a mux)
-                lut += lutram_lut(simd, sf) + simd * (-(-sf // 64) - 1)
-            if nf > 1:  # the select between the stream and the kept word (a LUT3 a bit)
-                lut += simd
+            if inbuf["lut"]:  # LUTRAM
+                lut += lutram_lut(simd, sf)
+            if nf > 1:  # one multiplexer a bit: the stream or a kept word from one of the
+                # LUTRAM's 64-word banks (a LUT6 picks among four)
+                lut += simd * -(-(-(-sf // 64) if inbuf["lut"] else 1) // 3)
         else:  # double-buffered vectors (2 x 2**LW words) and the group address counters
             lw = _index_bits(g * sf)
             lut += self.memory(simd, 2 << lw)["lut"] + 3 * lw
