@@ -22,19 +22,19 @@
 // Border class = (row class, column class), read from memory files the emitter writes.
 // OUT_W >= $clog2(MW + 1) + 1 (the emitter passes the signed width of [-MW, MW]).
 //
-// Every step's operands, its weight word and its input word, come from registers loaded one
+// Every step's weight word (and with G = 1 its input word) comes from a register loaded one
 // cycle before (`load`), and the step itself (`step`) runs when they are held and the output
 // can take its result: the fold, pixel and address counters name the held step. G = 1: fold
 // 0 loads the input words as they arrive and keeps them for the later folds (latency SF + 1),
 // in a LUTRAM or, with sliced weights (WROM_SLICE), in the spare rows of the weight slices'
 // block RAMs through their second port (XBUF_SPARE), which in write-first mode also hands
-// the word being written to its read register: the lanes see one register, no select. G > 1 (grouped conv, FTBNN group execution): the input vector holds
-// KK taps x G groups x MW/KK channels and output fold nf belongs to group nf / (NF/G),
-// which sees only its group's channels: only MW weights per output are stored. The whole
-// vector is loaded into one bank of a double buffer while the folds read the other bank
-// by address; loading G*SF words takes no longer than the NF*SF fold steps (PE divides
-// MH/G, so NF >= G), so the rate stays NF*SF cycles per vector and the latency is the
-// load plus one fold, (G + 1) * SF.
+// the word being written to its read register: the lanes see one register, no select.
+// G > 1 (grouped conv, FTBNN group execution): the input vector holds KK taps x G groups x
+// MW/KK channels and output fold nf belongs to group nf / (NF/G), which sees only its group's
+// channels: only MW weights per output are stored. The whole vector is loaded into one bank
+// of a double buffer while the folds read the other bank by address; loading G*SF words
+// takes no longer than the NF*SF fold steps (PE divides MH/G, so NF >= G), so the rate stays
+// NF*SF cycles per vector and the latency is the load plus one fold, (G + 1) * SF.
 `default_nettype none
 
 module bnf_binary_mvau #(
