@@ -27,10 +27,13 @@ CASES = {
     "thresh_padstep_5x6": (5, 6, 6, 4, 3, 1, 1, 2, 2, 1, 1),
     # 1152 weight words of 32 bits: sliced in block RAM, the input vector in its spare rows
     "sliced_padstep_3x2": (3, 2, 64, 64, 3, 1, 1, 4, 8, 1, 0),
-    # the same at PE 1, SIMD 32: the XNOR-popcount's counting chain over 11 triples (2 steps)
-    "sliced_simd32_3x2": (3, 2, 64, 64, 3, 1, 1, 1, 32, 1, 0),
-    # SIMD 24: 8 triples, the chain's last step only a carry-in
+    # the same at PE 1, SIMD 32: the lane's counting chains over 11 triples (2 steps each)
+    "sliced_padstep_simd32_3x2": (3, 2, 64, 64, 3, 1, 1, 1, 32, 1, 0),
+    # SIMD 24: 8 triples, the chains' last step only a carry-in; SIMD 64: 22 triples, 4 steps
     "1x1_simd24_3x3": (3, 3, 48, 8, 1, 1, 0, 2, 24, 1, 0),
+    "1x1_simd64_2x2": (2, 2, 128, 4, 1, 1, 0, 2, 64, 1, 0),
+    # SIMD 120: 40 triples, beyond the lane's chains: a popcount tree and an adder
+    "1x1_simd120_2x2": (2, 2, 240, 4, 1, 1, 0, 1, 120, 1, 0),
     # grouped: g 2 loads a vector exactly as fast as its folds use it (NF = g); g 4 with slack
     # (and SIMD 3, odd: the per-border-class bias table)
     "grouped_g2_5x5": (5, 5, 8, 8, 3, 1, 1, 4, 2, 2, 0),
@@ -95,7 +98,7 @@ def test_forms_selected_by_folding() -> None:
     # padding by marked steps exactly where an even SIMD divides the channels of a tap
     assert {c for c, f in forms.items() if f.pad_steps()} == {c for c in CASES if "padstep" in c} | {"grouped_g2_5x5"}
     # the input vector in the weight memory's spare rows exactly where the weights are sliced
-    assert {c for c, f in forms.items() if f.xbuf_spare()} == {"sliced_padstep_3x2"}
+    assert {c for c, f in forms.items() if f.xbuf_spare()} == {"sliced_padstep_3x2", "sliced_padstep_simd32_3x2"}
     assert forms["sliced_padstep_3x2"].weight_slice_bits() == 9
     g2 = forms["grouped_g2_5x5"]
     assert g2.fold_params() == {"PE": [1, 2, 4], "SIMD": [1, 2, 4]}  # MH/g = 4, Cin/g = 4

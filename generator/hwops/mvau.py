@@ -59,25 +59,39 @@ def popcount_luts(n: int) -> float:
     return luts
 
 
-CHAIN_MAX_TRIPLES = 37  # bnf_binary_mvau_xnor_popcount's g_chain: one bnf_popcount leaf
+# bnf_binary_mvau.v's LANE_CHAIN_TRIPLES: up to this many triples of (x, w) pairs a lane
+# counts into its accumulator with no adder (bnf_binary_mvau_lane)
+LANE_CHAIN_TRIPLES = 37
+
+
+def _triple_cells_luts(n: int) -> int:
+    """Two LUT6 per triple of (x, w) pairs for its 2-bit count (fewer for a short last one)."""
+    return 2 * (n // 3) + (0 if n % 3 == 0 else 1 if n % 3 == 1 else 2)
+
+
+def count_chain_luts(n: int) -> int:
+    """bnf_binary_mvau_count_chain over n bits: a LUT per count bit of each 6-bit step (a
+    carry-in and up to 5 in LUTs), one for a step of only a carry-in."""
+    return sum(max(1, _count_luts(min(5, n - 6 * k - 1))) for k in range(-(-n // 6)))
 
 
 def xnor_popcount_luts(n: int) -> float:
-    """LUTs of bnf_binary_mvau's XNOR-popcount of an input and a streamed weight word: two
-    LUT6 per triple of (x, w) pairs, then the sum of the triples' 2-bit counts: an adder for
-    two, a LUT6 per sum bit for three, up to 37 the 2s bits' count starting a counting chain
-    over the 1s bits, beyond that the counts of the 1s and 2s bits and their sum."""
-    triples = -(-n // 3)
-    cells = 2 * (n // 3) + (0 if n % 3 == 0 else 1 if n % 3 == 1 else 2)
-    if triples <= 2:
-        return cells + (bits_for(0, n) - 1 if triples == 2 else 0)
-    if triples == 3:  # bnf_binary_mvau_sum3: a LUT6 per bit of the three counts' sum
-        return cells + 4
-    if triples <= CHAIN_MAX_TRIPLES:  # the 2s' count starts a bnf_count6 chain over the 1s
-        chain = sum(_count_luts(min(5, triples - (6 * k + 1) - 1)) for k in range(1 + max(0, triples - 2) // 6)
-                    if triples - (6 * k + 1) > 0)
-        return cells + popcount_luts(triples) + chain
-    return cells + 2 * popcount_luts(triples) + bits_for(0, n)
+    """LUTs of bnf_binary_mvau_xnor_popcount (beyond LANE_CHAIN_TRIPLES triples): the
+    triples' cells, then the counts of their 1s and 2s bits and the counts' sum."""
+    return _triple_cells_luts(n) + 2 * popcount_luts(-(-n // 3)) + bits_for(0, n)
+
+
+def lane_luts(simd: int, acc: int, fixed: bool) -> float:
+    """LUTs of one lane's step, start + 2 * popcount(xnor(x, w)) into an acc-bit accumulator:
+    bnf_binary_mvau_lane's cells and its two counting chains on the accumulator (2s bits,
+    then 1s bits), or beyond LANE_CHAIN_TRIPLES the popcount and an adder whose bits above
+    the popcount ride the carry chain. Without a fixed start the start multiplexer puts a
+    LUT on every accumulator bit."""
+    triples = -(-simd // 3)
+    start = 0 if fixed else acc
+    if triples <= LANE_CHAIN_TRIPLES:
+        return _triple_cells_luts(simd) + count_chain_luts(triples) * (2 if acc > 2 else 1) + start
+    return xnor_popcount_luts(simd) + (start if not fixed else bits_for(0, simd))
 
 
 # PAD_STEP's pixel counters' wrap and step enables and the read step's pad decision
@@ -444,7 +458,7 @@ class BinaryMVAU(_MVAU):
         return HLSInstance("bnf_binary_mvau.h", "bnf_binary_mvau", config, arrays)
 
     def resources(self) -> dict[str, int]:
-        """Part by part as Yosys synth_xilinx maps the RTL (popcount_luts, xnor_popcount_luts,
+        """Part by part as Yosys synth_xilinx maps the RTL (popcount_luts, lane_luts,
         memory.memory_cost; checked against synthesized streamed, grouped, thresholded and constant-
         weight configs within about 10%): PE lanes of XNOR-popcount plus one accumulator
         adder, the weight ROM, the bias table and its border-class address, the input buffer
@@ -469,13 +483,11 @@ class BinaryMVAU(_MVAU):
             offset = 2 * acc if ncls > 1 else -(-acc // 3)
             lut = mh * (popcount_luts(mw) + offset) + xy + 2 * _index_bits(ncls)
             return {"lut": lut, "ff": mh * ew + xy + 1, "bram18": 0, "dsp": 0}
-        # lanes: popcount and accumulator adder. With one start value for all (no thresholds,
-        # no per-class padding table: FIXED_START) the flip-flops' set/reset load it and the
-        # adder costs a LUT per bit of the (doubled) popcount: above it the carry chain adds
-        # nothing to the accumulator's bits, which enter it without a LUT. Otherwise the start
-        # multiplexer puts a LUT on every accumulator bit.
+        # lanes: the XNOR-popcount counted into the accumulator (lane_luts). With one start
+        # value for all (no thresholds, no per-class padding table: FIXED_START) the
+        # flip-flops' set/reset load it, with no start multiplexer
         fixed = not varying_bias
-        lut = pe * (xnor_popcount_luts(simd) + (bits_for(0, simd) if fixed else acc))
+        lut = pe * lane_luts(simd, acc, fixed)
         # the weight ROM: LUTs up to 64 words, deeper block RAM (memory.weight_rom_style)
         wstyle, slice_bits, xbuf_spare = self._weight_memory(pe, simd, nf, sf)
         if self._memory_log is not None:

@@ -99,6 +99,9 @@ module bnf_binary_mvau #(
     localparam [YW-1:0] OH_LAST = OH_M1[YW-1:0];
     localparam [XW-1:0] OW_LAST = OW_M1[XW-1:0];
     localparam integer AT_LAST = G == 1 ? 1 : 0;       // the counters' reset (see below)
+    // up to this many triples of (x, w) pairs a lane counts into its accumulator with no adder
+    // (bnf_binary_mvau_lane); beyond, a popcount tree and one adder
+    localparam integer LANE_CHAIN_TRIPLES = 37;
 
     // ---- fold and pixel counters --------------------------------------------------------
     // SF a power of two (and SF, NF > 1): the weight address nf * SF + sf is {nf, sf}, so
@@ -328,15 +331,13 @@ module bnf_binary_mvau #(
     genvar p;
     generate
         for (p = 0; p < PE; p = p + 1) begin : g_pe
-            wire [CW-1:0] pc;
-            bnf_binary_mvau_xnor_popcount #(.N(SIMD), .W(CW)) u_pc (.x(x), .w(w[p*SIMD +: SIMD]), .count(pc));
-            wire [ACC_W+CW:0] twice = {{ACC_W{1'b0}}, pc, 1'b0};
-            wire [ACC_W-1:0] total;
+            wire [ACC_W-1:0] start;                    // what this step's count is added to
+            wire [ACC_W-1:0] total;                    // start + 2 * popcount(xnor(x, w))
             if (FIXED_START != 0) begin : g_fixed
                 // the accumulator holds the start value from reset and from every last step
                 localparam [31:0] START32 = START;
                 localparam [ACC_W-1:0] ST = START32[ACC_W-1:0];
-                assign total = acc[p] + twice[ACC_W-1:0];
+                assign start = acc[p];
                 always @(posedge ap_clk)
                     if (!ap_rst_n || (step && last_sf)) acc[p] <= ST;
                     else if (step) acc[p] <= total;
@@ -344,17 +345,26 @@ module bnf_binary_mvau #(
                 wire unused_bias = |bias[p*ACC_W +: ACC_W];
                 // verilator lint_on UNUSEDSIGNAL
             end else begin : g_table
-                assign total = (sf == {SW{1'b0}} ? bias[p*ACC_W +: ACC_W] : acc[p]) + twice[ACC_W-1:0];
+                assign start = sf == {SW{1'b0}} ? bias[p*ACC_W +: ACC_W] : acc[p];
                 always @(posedge ap_clk) if (step) acc[p] <= total;
+            end
+            if ((SIMD + 2) / 3 <= LANE_CHAIN_TRIPLES) begin : g_chained
+                bnf_binary_mvau_lane #(.N(SIMD), .AW(ACC_W)) u_lane (
+                    .start(start), .x(x), .w(w[p*SIMD +: SIMD]), .total(total));
+            end else begin : g_added
+                wire [CW-1:0] pc;
+                bnf_binary_mvau_xnor_popcount #(.N(SIMD), .W(CW)) u_pc (.x(x), .w(w[p*SIMD +: SIMD]), .count(pc));
+                wire [ACC_W+CW:0] twice = {{ACC_W{1'b0}}, pc, 1'b0};
+                assign total = start + twice[ACC_W-1:0];
+                // verilator lint_off UNUSEDSIGNAL
+                wire unused_high = |twice[ACC_W+CW:ACC_W];
+                // verilator lint_on UNUSEDSIGNAL
             end
             if (THRESH != 0) begin : g_bit
                 assign outs[p] = !total[ACC_W-1];      // dot - t >= 0
             end else begin : g_dot
                 assign outs[p*OUT_W +: OUT_W] = total;
             end
-            // verilator lint_off UNUSEDSIGNAL
-            wire unused_high = |twice[ACC_W+CW:ACC_W];
-            // verilator lint_on UNUSEDSIGNAL
         end
     endgenerate
 
@@ -415,10 +425,99 @@ endmodule
 // ---- helper modules, used only here ------------------------------------------------------
 // verilator lint_off DECLFILENAME
 
-// XNOR-popcount of an input word against a weight word that changes every cycle. The
-// first level counts the agreements of three (x, w) pairs in a kept cell, two LUT6 for a
-// 2-bit count (xnor outside bnf_count6 would cost a LUT per bit before any counting); the
-// 1s and 2s bits of all triples are then counted by bnf_popcount and added.
+// One lane's step: start + 2 * (agreements of N (x, w) pairs), modulo 2**AW, with no adder
+// of its own. The agreements of each triple of pairs are counted in a kept cell (two LUT6
+// for a 2-bit count), and the triples' 2s bits (weight 4) and then their 1s bits (weight 2)
+// are counted by bnf_count6 chains whose running sum is the accumulator itself: each chain
+// step counts 6 bits, 5 in LUTs that merge with the accumulator bits of the same weight and
+// one as the carry-in, and the accumulator bits above ride the carry chain. So the
+// popcount's last stage and the accumulator's adder are the same LUTs.
+module bnf_binary_mvau_lane #(
+    parameter integer N = 8,
+    parameter integer AW = 8               // >= 2
+) (
+    input  wire [AW-1:0] start,
+    input  wire [N-1:0]  x,
+    input  wire [N-1:0]  w,
+    output wire [AW-1:0] total
+);
+    localparam integer T = (N + 2) / 3;                // triples
+    wire [T-1:0] ones, twos;
+    bnf_binary_mvau_triples #(.N(N)) u_cells (.x(x), .w(w), .ones(ones), .twos(twos));
+    wire [AW-1:0] mid;                                 // start + 4 * count(twos)
+    generate
+        if (AW > 2) begin : g_twos
+            wire [AW-3:0] hi;
+            bnf_binary_mvau_count_chain #(.AW(AW-2), .N(T)) u_twos (.acc(start[AW-1:2]), .bits(twos), .sum(hi));
+            assign mid = {hi, start[1:0]};
+        end else begin : g_no_twos                     // 4 * count is 0 modulo 2**AW
+            assign mid = start;
+            // verilator lint_off UNUSEDSIGNAL
+            wire unused_twos = |twos;
+            // verilator lint_on UNUSEDSIGNAL
+        end
+    endgenerate
+    wire [AW-2:0] hi1;
+    bnf_binary_mvau_count_chain #(.AW(AW-1), .N(T)) u_ones (.acc(mid[AW-1:1]), .bits(ones), .sum(hi1));
+    assign total = {hi1, mid[0]};
+endmodule
+
+// acc + count(bits) modulo 2**AW: bnf_count6 steps, each a carry-in bit and up to 5 more.
+module bnf_binary_mvau_count_chain #(
+    parameter integer AW = 4,
+    parameter integer N = 6
+) (
+    input  wire [AW-1:0] acc,
+    input  wire [N-1:0]  bits,
+    output wire [AW-1:0] sum
+);
+    localparam integer NS = (N + 5) / 6;
+    genvar k;
+    generate
+        for (k = 0; k < NS; k = k + 1) begin : g_step
+            localparam integer K = N - 6 * k - 1 < 5 ? N - 6 * k - 1 : 5;  // counted in LUTs
+            wire [AW-1:0] a, s;
+            if (k == 0) begin : g_first
+                assign a = acc;
+            end else begin : g_next
+                assign a = g_step[k-1].s;
+            end
+            if (K > 0) begin : g_count
+                bnf_count6 #(.AW(AW), .K(K), .C(1), .OW(AW)) u_step (
+                    .acc(a), .bits(bits[6*k+1 +: K]), .cin(bits[6*k]), .sum(s));
+            end else begin : g_carry                   // only the carry-in is left
+                wire [AW:0] t = {1'b0, a} + {{AW{1'b0}}, bits[6*k]};
+                assign s = t[AW-1:0];
+                // verilator lint_off UNUSEDSIGNAL
+                wire unused_t = t[AW];
+                // verilator lint_on UNUSEDSIGNAL
+            end
+        end
+    endgenerate
+    assign sum = g_step[NS-1].s;
+endmodule
+
+// The (x, w) agreements of each triple of pairs as a 2-bit count {twos[i], ones[i]}.
+module bnf_binary_mvau_triples #(
+    parameter integer N = 8
+) (
+    input  wire [N-1:0]           x,
+    input  wire [N-1:0]           w,
+    output wire [(N+2)/3-1:0]     ones,
+    output wire [(N+2)/3-1:0]     twos
+);
+    genvar i;
+    generate
+        for (i = 0; i < (N + 2) / 3; i = i + 1) begin : g_tri
+            localparam integer K = N - 3 * i < 3 ? N - 3 * i : 3;
+            bnf_binary_mvau_xcount3 #(.K(K)) u_cell (.x(x[3*i +: K]), .w(w[3*i +: K]), .count({twos[i], ones[i]}));
+        end
+    endgenerate
+endmodule
+
+// XNOR-popcount of an input word against a weight word that changes every cycle, for words
+// of more than 37 triples (bnf_binary_mvau_lane counts fewer into the accumulator): the
+// triples' 1s and 2s bits are counted by bnf_popcount and added.
 module bnf_binary_mvau_xnor_popcount #(
     parameter integer N = 8,
     parameter integer W = $clog2(N + 1)
@@ -430,61 +529,11 @@ module bnf_binary_mvau_xnor_popcount #(
     localparam integer T = (N + 2) / 3;                // triples
     localparam integer TW = $clog2(T + 1);
     wire [T-1:0] ones, twos;
-    genvar i;
-    generate
-        for (i = 0; i < T; i = i + 1) begin : g_tri
-            localparam integer K = N - 3 * i < 3 ? N - 3 * i : 3;
-            bnf_binary_mvau_xcount3 #(.K(K)) u_cell (.x(x[3*i +: K]), .w(w[3*i +: K]), .count({twos[i], ones[i]}));
-        end
-    endgenerate
-    wire [W+TW:0] sum;                                 // <= N
-    generate
-        if (T == 1) begin : g_one
-            assign sum = {{(W+TW-1){1'b0}}, twos, ones};
-        end else if (T == 2) begin : g_two                // N <= 6: add the two counts
-            assign sum = {{(W+TW-1){1'b0}}, twos[0], ones[0]} + {{(W+TW-1){1'b0}}, twos[1], ones[1]};
-        end else if (T == 3) begin : g_three              // N <= 9: the three counts' sum, 6 inputs
-            wire [3:0] s3;
-            bnf_binary_mvau_sum3 u_sum (.a({twos[0], ones[0]}), .b({twos[1], ones[1]}), .c({twos[2], ones[2]}), .s(s3));
-            assign sum = {{(W+TW-3){1'b0}}, s3};
-        end else if (T <= 37) begin : g_chain
-            // the 2s bits' count, doubled, starts a bnf_count6 chain over the 1s bits (its low
-            // bit is the first 1s bit, a wire; each step takes a carry-in and up to 5 more):
-            // no adder after two counts
-            localparam integer NS = T <= 7 ? 1 : 1 + (T - 2) / 6;  // steps: 2 + 5 bits, then 6
-            wire [TW-1:0] c2;
-            bnf_popcount #(.N(T), .W(TW)) u_twos (.bits(twos), .count(c2));
-            genvar k;
-            for (k = 0; k < NS; k = k + 1) begin : g_step
-                localparam integer FIRST = 6 * k + 1;   // this step's carry-in bit
-                localparam integer GK = (T - FIRST - 1) < 5 ? T - FIRST - 1 : 5;  // counted in LUTs
-                localparam integer AW = k == 0 ? TW + 1 : W + 1;
-                wire [AW-1:0] acc;
-                wire [W:0] part;
-                if (k == 0) begin : g_start
-                    assign acc = {c2, ones[0]};
-                end else begin : g_next
-                    assign acc = g_step[k-1].part;
-                end
-                if (GK > 0) begin : g_count
-                    bnf_count6 #(.AW(AW), .K(GK), .C(1), .OW(W + 1)) u_step (
-                        .acc(acc), .bits(ones[FIRST+1 +: GK]), .cin(ones[FIRST]), .sum(part));
-                end else begin : g_carry              // only the carry-in is left
-                    wire [W+AW:0] total = {{(W+1){1'b0}}, acc} + {{(W+AW){1'b0}}, ones[FIRST]};
-                    assign part = total[W:0];
-                    // verilator lint_off UNUSEDSIGNAL
-                    wire unused_total = |total;
-                    // verilator lint_on UNUSEDSIGNAL
-                end
-            end
-            assign sum = {{TW{1'b0}}, g_step[NS-1].part};
-        end else begin : g_tree
-            wire [TW-1:0] c1, c2;
-            bnf_popcount #(.N(T), .W(TW)) u_ones (.bits(ones), .count(c1));
-            bnf_popcount #(.N(T), .W(TW)) u_twos (.bits(twos), .count(c2));
-            assign sum = {{(W+1){1'b0}}, c1} + {{W{1'b0}}, c2, 1'b0};
-        end
-    endgenerate
+    bnf_binary_mvau_triples #(.N(N)) u_cells (.x(x), .w(w), .ones(ones), .twos(twos));
+    wire [TW-1:0] c1, c2;
+    bnf_popcount #(.N(T), .W(TW)) u_ones (.bits(ones), .count(c1));
+    bnf_popcount #(.N(T), .W(TW)) u_twos (.bits(twos), .count(c2));
+    wire [W+TW:0] sum = {{(W+1){1'b0}}, c1} + {{W{1'b0}}, c2, 1'b0};  // <= N
     assign count = sum[W-1:0];
     // verilator lint_off UNUSEDSIGNAL
     wire unused_high = |sum[W+TW:W];
@@ -502,18 +551,6 @@ module bnf_binary_mvau_xcount3 #(
 );
     wire [2:0] agree = {{(3-K){1'b0}}, x ~^ w};
     assign count = {1'b0, agree[0]} + {1'b0, agree[1]} + {1'b0, agree[2]};
-endmodule
-
-// The sum of three 2-bit counts (0..9): each of its 4 bits one 6-input function, a LUT6
-// apiece when kept apart (two 2-bit popcounts and an adder take 6).
-(* keep_hierarchy *)
-module bnf_binary_mvau_sum3 (
-    input  wire [1:0] a,
-    input  wire [1:0] b,
-    input  wire [1:0] c,
-    output wire [3:0] s
-);
-    assign s = {2'b00, a} + {2'b00, b} + {2'b00, c};
 endmodule
 
 // A read-only parameter memory of bnf_binary_mvau ($readmemh), read asynchronously or
