@@ -460,8 +460,8 @@ class BinaryMVAU(_MVAU):
     def resources(self) -> dict[str, int]:
         """Part by part as Yosys synth_xilinx maps the RTL (popcount_luts, lane_luts,
         memory.memory_cost; checked against synthesized streamed, grouped, thresholded and constant-
-        weight configs within about 10%): PE lanes of XNOR-popcount plus one accumulator
-        adder, the weight ROM, the bias table and its border-class address, the input buffer
+        weight configs within about 10%): PE lanes of XNOR-popcount counted into their
+        accumulators, the weight ROM, the bias table and its border-class address, the input buffer
         and the counters; or, fully unrolled, one constant-weight popcount per output."""
         mh, mw, g = self.get_nodeattr("MH"), self.get_nodeattr("MW"), self.get_nodeattr("groups")
         pe, simd = self.get_nodeattr("PE"), self.get_nodeattr("SIMD")
@@ -505,7 +505,8 @@ class BinaryMVAU(_MVAU):
             # the K-bit row and column masks over the pixel counters, the counters' wrap and
             # step, and the padded-step select, a function of the next step's place in the fold
             # (no tap counters); the lanes take the padding word through the weight
-            # register's reset, at no cost. Yosys: 32 LUT at SF = 18, 37 at 72 (56 x 56 pixels)
+            # register's reset, at no cost. Yosys, taking the padding logic out of a 56 x 56
+            # 3x3 layer: 32 LUT at SF = 18, 37 at 72
             k = self.get_nodeattr("kernel")
             lut += k * (-(-oh // 64) + -(-ow // 64)) + PAD_STEP_CONTROL_LUTS + _index_bits(sf)
         elif ncls > 1:  # border-class bases (small ROMs over the pixel counters) and their sum
@@ -521,17 +522,18 @@ class BinaryMVAU(_MVAU):
         # accumulators, output word, weight word (inside the block RAM when it is one)
         ff = pe * (acc + ew + (simd if wstyle == "distributed" else 0)) + counters + 2
         inbuf = none
-        if xbuf_spare:  # in the weight slices' spare rows, written and read into one register
-            pass
-        elif g == 1:  # the input word's register, from the stream or the kept words
+        # (with xbuf_spare the kept words sit in the weight slices' spare rows, written and read
+        # back into the lanes' one input register: no LUT, no flip-flop here)
+        if g == 1 and not xbuf_spare:  # the input word's register, from the stream or kept words
             ff += simd
             inbuf = self.memory(simd, sf) if nf > 1 else none  # input words kept for later folds
             if inbuf["lut"]:  # LUTRAM
                 lut += lutram_lut(simd, sf)
             if nf > 1:  # one multiplexer a bit: the stream or a kept word from one of the
                 # LUTRAM's 64-word banks (a LUT6 picks among four)
-                lut += simd * -(-(-(-sf // 64) if inbuf["lut"] else 1) // 3)
-        else:  # double-buffered vectors (2 x 2**LW words) and the group address counters
+                banks = -(-sf // 64) if inbuf["lut"] else 1
+                lut += simd * -(-banks // 3)
+        elif g > 1:  # double-buffered vectors (2 x 2**LW words) and the group address counters
             lw = _index_bits(g * sf)
             lut += self.memory(simd, 2 << lw)["lut"] + 3 * lw
             ff += 3 * lw + 8
