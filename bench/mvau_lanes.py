@@ -7,8 +7,9 @@ same MW/MH/PE/SIMD. A record, not pass/fail. Results: bench/results/mvau_lanes.j
 
 LUT per lane counts everything in the module: XNOR-popcount, accumulators, weight memory
 read, padding-correction table, input buffer, counters. Each layer's folding is the one the
-folding search (passes/folding.py) gives that many lanes: of the legal PE x SIMD = lanes,
-the least estimated area.
+folding search (passes/folding.py) would give the MVAU alone at that many lanes: of the legal
+PE x SIMD = lanes, the least estimated area (in a network the search also counts the window
+generator that feeds a 3x3 layer, whose cost depends on SIMD).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ LAYERS = {
 
 
 def folding(k: int, cin: int, cout: int, lanes: int, h: int) -> tuple[int, int]:
-    """(PE, SIMD) as the folding search picks them at this many lanes: the least area."""
+    """(PE, SIMD) as the folding search ranks the MVAU alone at this many lanes: the least
+    area (passes/folding.area; at equal lanes the cycles are equal)."""
     op = mvau(k, cin, cout, 1, 1, h)
     legal = op.fold_params()
     found = []

@@ -88,10 +88,11 @@ def lane_luts(simd: int, acc: int, fixed: bool) -> float:
     the popcount ride the carry chain. Without a fixed start the start multiplexer puts a
     LUT on every accumulator bit."""
     triples = -(-simd // 3)
-    start = 0 if fixed else acc
+    start_mux = 0 if fixed else acc
     if triples <= LANE_CHAIN_TRIPLES:
-        return _triple_cells_luts(simd) + count_chain_luts(triples) * (2 if acc > 2 else 1) + start
-    return xnor_popcount_luts(simd) + (start if not fixed else bits_for(0, simd))
+        return _triple_cells_luts(simd) + count_chain_luts(triples) * (2 if acc > 2 else 1) + start_mux
+    # the adder: a LUT per bit of the doubled popcount, or with the start multiplexer per bit
+    return xnor_popcount_luts(simd) + (bits_for(0, simd) if fixed else start_mux)
 
 
 # PAD_STEP's pixel counters' wrap and step enables and the read step's pad decision
