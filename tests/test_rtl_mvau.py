@@ -32,6 +32,8 @@ CASES = {
     # SIMD 24: 8 triples, the chains' last step only a carry-in; SIMD 64: 22 triples, 4 steps
     "1x1_simd24_3x3": (3, 3, 48, 8, 1, 1, 0, 2, 24, 1, 0),
     "1x1_simd64_2x2": (2, 2, 128, 4, 1, 1, 0, 2, 64, 1, 0),
+    # SIMD = MW: a vector is one word, which the input register keeps for the later folds
+    "1x1_sf1_4x4": (4, 4, 16, 8, 1, 1, 0, 2, 16, 1, 0),
     # SIMD 120: 40 triples, beyond the lane's chains: a popcount tree and an adder
     "1x1_simd120_2x2": (2, 2, 240, 4, 1, 1, 0, 1, 120, 1, 0),
     # grouped: g 2 loads a vector exactly as fast as its folds use it (NF = g); g 4 with slack

@@ -174,6 +174,20 @@ WEIGHT_ROM_LUT_DEPTH = 64
 REGISTERED_ROM_FREE_DEPTH = 4
 
 
+def registered_rom_lut(width: int, depth: int, style: str = "auto") -> int:
+    """LUTs of a `width` x `depth` LUT ROM read through a register (the binary MVAU's weight
+    ROM), for weights that look random. Up to REGISTERED_ROM_FREE_DEPTH words, none. Up to 8,
+    each bit is one of the 256 functions of three address bits and Yosys merges equal ones (and
+    their flip-flops) into one LUT: of `width` random bits, 248 * (1 - (255/256)**width) are
+    distinct and not a constant or an address bit (a 288-bit, 8-word ROM: 157 LUT, this 168).
+    Deeper, memory_cost's mux tree."""
+    if depth <= REGISTERED_ROM_FREE_DEPTH:
+        return 0
+    if depth <= 8:
+        return min(width, round(248 * (1 - (255 / 256) ** width)))
+    return memory_cost(width, depth, "rom", style)["lut"]
+
+
 def weight_rom_style(depth: int, style: str = "auto") -> str:
     """Where a weight ROM of `depth` words goes: "distributed" (LUTs) or "block" (RAMB18/36,
     the aspect that takes fewest RAMB18s, bram18()). The rule: block RAM when it is deeper than

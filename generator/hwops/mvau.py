@@ -14,7 +14,7 @@ from qonnx.core.datatype import DataType
 from bnnforge.generator.hwops.base import (HLSArray, HLSInstance, HWOp, Literal, MemoryFile, RTLInstance, bits_for,
                                            divisors, param_codes)
 from bnnforge.generator.hwops.memory import address_bits as _index_bits
-from bnnforge.generator.hwops.memory import (REGISTERED_ROM_FREE_DEPTH, WEIGHT_LAYOUTS, lutram_lut, memory_cost,
+from bnnforge.generator.hwops.memory import (WEIGHT_LAYOUTS, lutram_lut, memory_cost, registered_rom_lut,
                                              rom_slice_bits, spare_rows, weight_rom_bram,
                                              weight_rom_style)
 from bnnforge.generator.hwops.ports import Port, in_port, out_port, pack_words
@@ -494,8 +494,8 @@ class BinaryMVAU(_MVAU):
         if self._memory_log is not None:
             self._memory_log.append(pe * simd * nf * sf)
         wmem = memory_cost(pe * simd, nf * sf, "rom", wstyle)
-        if nf * sf <= REGISTERED_ROM_FREE_DEPTH:
-            wmem = {**wmem, "lut": 0}
+        if wmem["lut"]:
+            wmem = {**wmem, "lut": registered_rom_lut(pe * simd, nf * sf, wstyle)}
         if wmem["bram18"]:  # sliced, or banked behind a read multiplexer (memory.WEIGHT_LAYOUTS)
             bram, mux = weight_rom_bram(pe * simd, nf * sf, slice_bits)
             wmem = {**wmem, "bram18": bram}
@@ -527,10 +527,11 @@ class BinaryMVAU(_MVAU):
         # back into the lanes' one input register: no LUT, no flip-flop here)
         if g == 1 and not xbuf_spare:  # the input word's register, from the stream or kept words
             ff += simd
-            inbuf = self.memory(simd, sf) if nf > 1 else none  # input words kept for later folds
+            # input words kept for later folds (one word: the register keeps it)
+            inbuf = self.memory(simd, sf) if nf > 1 and sf > 1 else none
             if inbuf["lut"]:  # LUTRAM
                 lut += lutram_lut(simd, sf)
-            if nf > 1:  # one multiplexer a bit: the stream or a kept word from one of the
+            if nf > 1 and sf > 1:  # one multiplexer a bit: the stream or a kept word from one of the
                 # LUTRAM's 64-word banks (a LUT6 picks among four)
                 banks = -(-sf // 64) if inbuf["lut"] else 1
                 lut += simd * -(-banks // 3)

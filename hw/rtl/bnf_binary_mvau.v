@@ -158,6 +158,12 @@ module bnf_binary_mvau #(
                 assign xbuf_we = next_in;
                 assign xbuf_a = sf_next;
                 assign x = xbuf_q;
+            end else if (SF == 1) begin : g_hold
+                // the vector is one word: the register keeps it for the later folds
+                reg [SIMD-1:0] x_r;
+                always @(posedge ap_clk)
+                    if (load && next_in) x_r <= in0_V_TDATA[SIMD-1:0];
+                assign x = x_r;
             end else begin : g_lutram
                 reg [SIMD-1:0] inbuf [0:SF-1];
                 reg [SIMD-1:0] x_r;
