@@ -33,7 +33,7 @@ TORCH_VERSION = $(shell sed -n 's/^torch==\([^[:space:]]*\).*/\1/p' $(LOCK))
 help:
 	@echo "make demo       set up .venv (if needed) and run the end-to-end demo"
 	@echo "make test       set up .venv (if needed) and run the test suite (PYTEST_ARGS=...)"
-	@echo "make test-full  the opt-in full-size network tests (marker full; long)"
+	@echo "make test-full  the opt-in long tests (marker full: full-size networks, repeats)"
 	@echo "make setup      create .venv from $(LOCK), install iverilog, the verilator wrapper"
 	@echo "make lint       byte-compile the Python sources, verilator --lint-only the RTL"
 	@echo "make clean      remove build artefacts (keeps .venv)"
@@ -118,7 +118,8 @@ demo: setup
 test: setup
 	$(RUN_ENV) $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
-# the opt-in tests of full-size networks (marker `full`); see README "Numbers" for their times
+# the opt-in long tests (marker `full`: full-size networks, and repeats of checks `make test`
+# makes once, such as Verilator on an RTL structure another case covers); see README
 test-full: setup
 	$(RUN_ENV) BNNFORGE_FULL=1 $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope -m full $(PYTEST_ARGS)
 

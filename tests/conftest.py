@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -33,6 +34,38 @@ def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=timeout)
 
 
+def cli_in_process(*args: str) -> subprocess.CompletedProcess:
+    """`bnnforge ARGS` as the command's main(argv) in this process, its file descriptors 1 and
+    2 and sys.stdout/stderr caught, with the child process's exit status and output: the same
+    code path without the ~5 s a new interpreter takes to import torch and Brevitas. For the
+    many bad-input cases of a command; test_cli.py runs the command itself in child processes
+    (the entry point, and a terminal free of third-party output from the first import on)."""
+    from bnnforge.generator.cli import main
+
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = (Path(tmp) / "stdout", Path(tmp) / "stderr")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        saved_fds, saved_files = (os.dup(1), os.dup(2)), (sys.stdout, sys.stderr)
+        with open(paths[0], "w") as out, open(paths[1], "w") as err:
+            os.dup2(out.fileno(), 1)
+            os.dup2(err.fileno(), 2)
+            sys.stdout, sys.stderr = out, err
+            try:
+                code = main(list(args))
+            except SystemExit as e:  # argparse's usage errors
+                code = e.code if isinstance(e.code, int) else 0 if e.code is None else 1
+            finally:
+                out.flush()
+                err.flush()
+                sys.stdout, sys.stderr = saved_files
+                os.dup2(saved_fds[0], 1)
+                os.dup2(saved_fds[1], 2)
+                for fd in saved_fds:
+                    os.close(fd)
+        return subprocess.CompletedProcess(["bnnforge", *args], code, paths[0].read_text(), paths[1].read_text())
+
+
 # ---- tools: a test marked with a tool skips where it is missing, and fails under CI=true --------
 # marker -> (executables, any of which will do; how to install)
 TOOLS = {
@@ -58,8 +91,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Markers that follow from a test's shape: a `simulator` parameter needs that simulator
     (Verilator also g++), a C-simulation needs g++."""
     for item in items:
-        if item.get_closest_marker("full") and not FULL:
-            item.add_marker(pytest.mark.skip(reason="full-size network, opt-in: `make test-full`"))
+        full = item.get_closest_marker("full")
+        if full and not FULL:
+            what = full.kwargs.get("reason", "full-size network")
+            item.add_marker(pytest.mark.skip(reason=f"{what}, opt-in: `make test-full`"))
         sim = getattr(item, "callspec", None) and item.callspec.params.get("simulator")
         for tool in SIMULATOR_TOOLS.get(sim, ()):
             item.add_marker(tool)

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bnnforge.generator.emit.rtl import verilog_parameters, write_memories
 from bnnforge.generator.hwops.ports import in_port, out_port
@@ -14,6 +15,29 @@ from bnnforge.sim.csim import param_tuple
 from bnnforge.sim.runner import lint_rtl, rtl_sources, run_stream_test
 
 BUILD_ROOT = Path(__file__).resolve().parent.parent / ".sim_build"
+
+
+def simulator_params(cases: list, verilator: set[str], reason: str = "") -> list:
+    """Parameters (*case, simulator) of an op's RTL test: every case in Icarus, and in
+    Verilator the cases named in `verilator` (a case is a value, or a tuple of values named
+    "a-b"). Those are the cases whose RTL differs in structure (another generate branch,
+    memory form or word layout); Verilator on the others repeats a structure it already
+    simulates, at a C++ build of ~5 s each, and is `make test-full`'s (marker `full`;
+    `reason` says otherwise where Verilator runs the structure elsewhere)."""
+    def name(case) -> str:  # noqa: ANN001
+        return "-".join(map(str, case)) if isinstance(case, tuple) else str(case)
+
+    unknown = set(verilator) - {name(c) for c in cases}
+    if unknown:
+        raise ValueError(f"no such cases for Verilator: {sorted(unknown)}")
+    repeat = pytest.mark.full(reason=reason or "Verilator on an RTL structure another case simulates in Verilator")
+    params = []
+    for case in cases:
+        values = case if isinstance(case, tuple) else (case,)
+        params.append(pytest.param(*values, "icarus", id=f"{name(case)}-icarus"))
+        params.append(pytest.param(*values, "verilator", id=f"{name(case)}-verilator",
+                                   marks=() if name(case) in verilator else repeat))
+    return params
 
 
 def assert_hls_rate(op, trips: dict[str, int]) -> None:  # noqa: ANN001
@@ -78,11 +102,12 @@ def verify_op_rtl(build, simulator: str, stall_frames: int, seed: int = 0, timed
     `build(frames, seed)` returns (op, inputs, weights, expected); it must draw the
     op's parameters (weights, thresholds) independently of `seed`, so both runs below share
     one simulator build. Random stalls: `stall_frames` frames with 30% TVALID gaps and
-    TREADY backpressure, every word compared. On Verilator also a stall-free run whose
-    handshake times must match the cost model (`assert_cycles`)."""
+    TREADY backpressure, every word compared. On Icarus also a stall-free run whose
+    handshake times must match the cost model (`assert_cycles`): every case runs in Icarus
+    (simulator_params), and both simulators count the same clock edges."""
     op, inputs, weights, want = build(stall_frames, seed)
     run_op_rtl(op, simulator, inputs, weights, want, stall=0.3, seed=seed + 1)
-    if simulator == "verilator":
+    if simulator == "icarus":
         op, inputs, weights, want = build(timed_frames, seed + 2)
         stamps = run_op_rtl(op, simulator, inputs, weights, want, stall=0.0)["stamps"]
         assert_cycles(op, stamps, timed_frames)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bnnforge.quant import models
-from tests.conftest import run_cli
+from tests.conftest import cli_in_process, run_cli
 from tests.randomize import randomize_
 
 MODEL = "bcdnet-b-tiny"  # every block kind: dynamic thresholds, circular shifts, MLP blocks
@@ -185,7 +185,7 @@ def test_the_rtl_tb_runs_under_cocotbs_own_makefile(built: Path, tmp_path: Path)
 # ---- bad input: one line, exit 2, nothing written ----------------------------------------
 def _fails(args: list[str], tmp_path: Path, *needles: str) -> None:
     before = sorted(p.name for p in tmp_path.iterdir())
-    p = run_cli(*args)
+    p = cli_in_process(*args)
     assert p.returncode == 2, p.stdout + p.stderr
     assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr, p.stderr
     for n in needles:
@@ -225,7 +225,7 @@ def test_csim_and_sim_on_what_is_not_a_build(built: Path, tmp_path: Path) -> Non
     shutil.copytree(built, d)
     (d / "tb_data" / "in0_V.hex").write_text("zz\n")
     for cmd in ("csim", "sim"):
-        p = run_cli(cmd, str(d))
+        p = cli_in_process(cmd, str(d))
         assert p.returncode == 2 and "in0_V.hex line 1" in p.stderr and "Traceback" not in p.stderr, p.stderr
 
 
@@ -239,9 +239,9 @@ def test_sim_rejects_rtl_whose_ports_do_not_match(built: Path, tmp_path: Path) -
     assert wider != top
     (tmp_path / "other.v").write_text(wider)
     (tmp_path / "files.f").write_text("other.v\n")
-    p = run_cli("sim", str(built), "--rtl", str(tmp_path / "files.f"), "--top", TOP)
+    p = cli_in_process("sim", str(built), "--rtl", str(tmp_path / "files.f"), "--top", TOP)
     assert p.returncode == 2 and "in0_V_TDATA has 16 bits" in p.stderr and "Traceback" not in p.stderr, p.stderr
-    p = run_cli("sim", str(built), "--rtl", str(tmp_path / "files.f"), "--top", "nonesuch")
+    p = cli_in_process("sim", str(built), "--rtl", str(tmp_path / "files.f"), "--top", "nonesuch")
     assert p.returncode == 2 and "no module 'nonesuch'" in p.stderr
 
 

@@ -13,7 +13,7 @@ import torch
 from bnnforge.generator.demo import shipped_checkpoint
 from bnnforge.quant import models
 from bnnforge.quant.errors import BnnforgeError
-from tests.conftest import run_cli
+from tests.conftest import cli_in_process, run_cli
 from tests.randomize import randomize_
 
 
@@ -104,11 +104,11 @@ def test_bad_checkpoints_fail_in_one_line_and_write_nothing(tmp_path: Path) -> N
         with pytest.raises(BnnforgeError) as info:  # the library says the same, in one line
             models.load(ckpt)
         assert says in str(info.value) and "\n" not in str(info.value), what
-    # the command line turns every one of these errors into its line the same way: a few
-    # kinds through it (a CLI start costs seconds) show that
+    # the command turns every one of these errors into its line the same way: a few kinds
+    # through it show that (test_cli.py runs `bnnforge export` on bad checkpoints in a child)
     for what in ("empty", "missing keys", "python objects"):
         ckpt, says = cases[what]
-        p = run_cli("export", str(ckpt), "--out", str(out_dir / "m.onnx"))
+        p = cli_in_process("export", str(ckpt), "--out", str(out_dir / "m.onnx"))
         assert p.returncode == 2, (what, p.stderr)
         assert says in _one_error_line(p.stderr), (what, p.stderr)
         assert not out_dir.exists(), what
@@ -133,7 +133,7 @@ def test_unwritable_output_fails_in_one_line_and_leaves_nothing(tmp_path: Path, 
     else:
         out = Path(where)
     before = sorted(tmp_path.rglob("*"))
-    p = run_cli("export", str(shipped_checkpoint()), "--out", str(out))
+    p = cli_in_process("export", str(shipped_checkpoint()), "--out", str(out))
     assert p.returncode == 2, p.stderr
     assert f"cannot write {out}: " in _one_error_line(p.stderr)
     assert sorted(tmp_path.rglob("*")) == before

@@ -22,7 +22,7 @@ from bnnforge.quant import models
 from bnnforge.quant.blocks import BinaryMLPBlock, ConvHalf, PointBlock
 from bnnforge.quant.errors import BnnforgeError
 from bnnforge.quant.reference_import import IMAGENET_MEAN, IMAGENET_STD, check_reference_state, convert_state
-from tests.conftest import run_cli
+from tests.conftest import cli_in_process, run_cli
 
 # a_3.py: stage_out_channel = [32] + [64] + [128] * 2 + [256] * 2 + [512] * 4 + [1024]
 STAGES = [32, 64, 128, 128, 256, 256, 512, 512, 512, 512, 1024]
@@ -378,14 +378,14 @@ def test_another_models_layout() -> None:
 def test_bad_files_through_the_cli(tmp_path: Path) -> None:
     bogus = tmp_path / "bogus.pt"
     torch.save({"model": {"module.fc.weight": torch.zeros(10, 1024)}}, bogus)
-    p = run_cli("import-reference", str(bogus), "--out", str(tmp_path / "o.pt"))
+    p = cli_in_process("import-reference", str(bogus), "--out", str(tmp_path / "o.pt"))
     assert p.returncode == 2 and p.stderr.count("\n") == 1
     assert "missing: feature.0.conv1.weight, feature.0.bn1.weight, feature.0.bn1.bias and" in p.stderr
     ours = tmp_path / "ours.pt"
     models.save(models.create("bcdnet-a-tiny"), ours, {})
-    p = run_cli("import-reference", str(ours), "--out", str(tmp_path / "o.pt"))
+    p = cli_in_process("import-reference", str(ours), "--out", str(tmp_path / "o.pt"))
     assert p.returncode == 2 and "already a bnnforge checkpoint" in p.stderr
-    p = run_cli("import-reference", str(bogus), "--model", "bcdnet-b", "--out", str(tmp_path / "o.pt"))
+    p = cli_in_process("import-reference", str(bogus), "--model", "bcdnet-b", "--out", str(tmp_path / "o.pt"))
     assert p.returncode == 2 and "no reference layout for model 'bcdnet-b'" in p.stderr
     assert not (tmp_path / "o.pt").exists()
 

@@ -14,7 +14,7 @@ from qonnx.custom_op.registry import getCustomOp
 from bnnforge.sim.csim import csim
 from bnnforge.generator.hwops import DOMAIN
 from bnnforge.quant.errors import BnnforgeError
-from tests.rtl_harness import assert_hls_rate, verify_op_rtl
+from tests.rtl_harness import assert_hls_rate, simulator_params, verify_op_rtl
 
 OUT_BITS, FRAC, SLOPE_BITS, SLOPE_FRAC = 16, 8, 8, 6
 # shape (without N), PE, in_bits: the residual stream's 16-bit codes, and a wider input
@@ -57,9 +57,8 @@ def build(op_type: str, case: str):  # noqa: ANN201
     return _build
 
 
-@pytest.mark.parametrize("simulator", ["icarus", "verilator"])
-@pytest.mark.parametrize("case", list(CASES))
-@pytest.mark.parametrize("op_type", OPS)
+@pytest.mark.parametrize("op_type,case,simulator", simulator_params(
+    [(op, case) for op in OPS for case in CASES], {"RPReLU-7x1x5_pe1_18bit", "FPReLU-4x4x16_pe4"}))
 def test_prelu_rtl(op_type: str, case: str, simulator: str) -> None:
     shape, pe, _ = CASES[case]
     frames = -(-1000 * pe // int(np.prod(shape)))

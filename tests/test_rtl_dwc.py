@@ -12,7 +12,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.sim.csim import csim
 from bnnforge.generator.hwops import DOMAIN
-from tests.rtl_harness import assert_hls_rate, verify_op_rtl
+from tests.rtl_harness import assert_hls_rate, simulator_params, verify_op_rtl
 
 # (H, W, C, elem_bits, in_elems, out_elems): narrowing (bnf_dwc's split, 4 and 2 parts),
 # widening (its gather, 3 and 2 parts), neither divides the other (its general buffer)
@@ -32,8 +32,8 @@ def build(case: str):  # noqa: ANN201
     return make
 
 
-@pytest.mark.parametrize("simulator", ["icarus", "verilator"])
-@pytest.mark.parametrize("case", list(CASES))
+# Verilator: a split (16 to 4), a gather (4 to 8), and neither dividing the other (3 to 5)
+@pytest.mark.parametrize("case,simulator", simulator_params(list(CASES), {"bits_16_to_4", "bits_4_to_8", "9bit_3_to_5"}))
 def test_dwc_rtl(case: str, simulator: str) -> None:
     h, w, c, _, ie, _ = CASES[case]
     frames = -(-1000 * ie // (h * w * c))

@@ -14,7 +14,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from bnnforge.generator.hwops import DOMAIN
 from bnnforge.generator.hwops.base import bits_for
-from tests.rtl_harness import verify_op_rtl
+from tests.rtl_harness import simulator_params, verify_op_rtl
 
 # (H, W, Cin, Cout, kernel, stride, pad, PE, SIMD, groups, thresholds)
 CASES = {
@@ -83,8 +83,14 @@ def build_case(name: str, frames: int, seed: int):  # noqa: ANN201
     return mvau, [x], params, want
 
 
-@pytest.mark.parametrize("simulator", ["icarus", "verilator"])
-@pytest.mark.parametrize("case", list(CASES))
+# Verilator: one case of each generate branch (border-class table, padded steps, the vector
+# in the weight slices' spare rows, one-word vector, 2-step lane chains, the popcount tree,
+# grouped, fully unrolled, thresholds)
+VERILATOR_CASES = {"3x3_odd_5x5", "3x3_padstep_6x5", "sliced_padstep_3x2", "1x1_sf1_4x4", "1x1_simd24_3x3",
+                   "1x1_simd120_2x2", "grouped_g4_s2_7x5", "const_3x3_5x4", "thresh_3x3_6x6"}
+
+
+@pytest.mark.parametrize("case,simulator", simulator_params(list(CASES), VERILATOR_CASES))
 def test_binary_mvau_rtl(case: str, simulator: str) -> None:
     # at least 1000 random input vectors under stalls; 24 of the sliced case's 1152 steps each
     frames = 4 if case.startswith("sliced") else -(-1000 // pixels(case))
