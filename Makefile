@@ -20,7 +20,8 @@ RUN_ENV := PATH="$(abspath $(BIN)):$$PATH"
 
 PYTEST_ARGS ?= tests
 # pytest-xdist workers, one per core; --dist loadscope hands out whole test modules, so a
-# module-scoped fixture (a build, a training run, compiled hls4ml projects) is made once.
+# module-scoped fixture (a build, a training run, compiled hls4ml projects) is made once, in
+# collection order (--no-loadscope-reorder: tests/conftest.py puts the slowest modules first).
 # (xdist 3.8's loadgroup does not group under pytest 9: it renames `_nodeid`, which pytest 9
 # no longer reads.)
 PYTEST_WORKERS ?= 2
@@ -116,12 +117,12 @@ demo: setup
 	$(RUN_ENV) $(BIN)/bnnforge demo $(DEMO_ARGS)
 
 test: setup
-	$(RUN_ENV) $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+	$(RUN_ENV) $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder $(PYTEST_ARGS)
 
 # the opt-in long tests (marker `full`: full-size networks, and repeats of checks `make test`
 # makes once, such as Verilator on an RTL structure another case covers); see README
 test-full: setup
-	$(RUN_ENV) BNNFORGE_FULL=1 $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope -m full $(PYTEST_ARGS)
+	$(RUN_ENV) BNNFORGE_FULL=1 $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder -m full $(PYTEST_ARGS)
 
 RTL_SOURCES = $(wildcard hw/rtl/*.v hw/rtl/*.sv)
 

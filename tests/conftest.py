@@ -87,9 +87,20 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: needs {name} ({how})")
 
 
+# The slowest test modules, slowest first (a fresh clone, 2 workers): `make test` hands whole
+# modules to the workers in collection order (--dist loadscope --no-loadscope-reorder), so
+# these go first and the last module a worker takes is a short one
+SLOW_MODULES = ("test_rtl_network", "test_build", "test_rtl_blocks", "test_cli", "test_rtl_mvau", "test_hls4ml",
+                "test_sweep", "test_train", "test_report", "test_rtl_streams", "test_rtl_add", "test_rtl_activations",
+                "test_export")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Markers that follow from a test's shape: a `simulator` parameter needs that simulator
+    """The slowest modules first (SLOW_MODULES; the order within a module is kept), and the
+    markers that follow from a test's shape: a `simulator` parameter needs that simulator
     (Verilator also g++), a C-simulation needs g++."""
+    rank = {name: i for i, name in enumerate(SLOW_MODULES)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))
     for item in items:
         full = item.get_closest_marker("full")
         if full and not FULL:
