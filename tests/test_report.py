@@ -168,7 +168,6 @@ def _block(tmp_path: Path) -> Path:
 @pytest.mark.yosys
 def test_module_synthesis_cached_and_deduplicated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from bnnforge.generator.report.synthesis import layer_jobs, run_jobs, top_job
-    from bnnforge.generator.synth import synth_xilinx
 
     monkeypatch.setenv("BNNFORGE_CACHE", str(tmp_path / "cache"))
     rtl = _block(tmp_path)
@@ -180,10 +179,6 @@ def test_module_synthesis_cached_and_deduplicated(tmp_path: Path, monkeypatch: p
     assert [d for d, _, _ in seen] == list(range(1, len(seen) + 1)) and seen[-1][1] == len(seen)
     assert all("error" not in r and r["lut"] > 0 and r["logic_depth"] >= 1 for r in first.values()), first
     assert not any(r["cached"] for r in first.values())
-    # one module alone gives what the job gave (same parameters and memories as the top)
-    mvau = next(j for j in jobs if j.name == "BinaryMVAU_0")
-    direct = synth_xilinx(mvau.module, list(mvau.sources), mvau.parameters, mvau.files, depth=True)
-    assert {k: direct[k] for k in ("lut", "ff", "logic_depth")} == {k: first["BinaryMVAU_0"][k] for k in ("lut", "ff", "logic_depth")}
     # the top holds the modules: at least as much logic as its largest one
     assert first["top"]["lut"] >= max(first[n]["lut"] for n in names)
     again = run_jobs(jobs, timeout=600)
