@@ -47,10 +47,10 @@ $(STAMP): $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 	@# -c: torch's own dependencies resolve to the locked versions straight away.
-	@# --no-compile: no byte-compiling of every module of every package (torch alone: 24 s ->
-	@# 8 s); Python compiles what is imported, once, at its first import (torch: +0.7 s).
-	$(PIP) install --no-compile -c $(LOCK) "torch==$(TORCH_VERSION)"
-	$(PIP) install --no-compile --no-deps -r $(LOCK)
+	@# (pip byte-compiles every package here, and must: where PYTHONDONTWRITEBYTECODE is set,
+	@# as on these machines, Python would otherwise compile torch & co. at every import)
+	$(PIP) install -c $(LOCK) "torch==$(TORCH_VERSION)"
+	$(PIP) install --no-deps -r $(LOCK)
 	$(PIP) install --no-deps -e .
 	@$(MAKE) --no-print-directory _system_tools
 	@$(MAKE) --no-print-directory _verilator_wrapper

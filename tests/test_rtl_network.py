@@ -6,7 +6,8 @@ C-simulated too (rung 4).
 
 Whole networks in Verilator (a 30-60 s C++ build each) run where a build is verified:
 bcdnet-b-tiny, which has every block kind, in test_build.py and bcdnet-tiny in the demo
-test; every op and block runs in both simulators in the test_rtl_* files."""
+test; every op, and every block but the dynamic unit (in Verilator within bcdnet-b-tiny),
+runs in both simulators in the test_rtl_* files."""
 
 from __future__ import annotations
 
