@@ -66,6 +66,12 @@ def cli_in_process(*args: str) -> subprocess.CompletedProcess:
         return subprocess.CompletedProcess(["bnnforge", *args], code, paths[0].read_text(), paths[1].read_text())
 
 
+def opt_in(values: list, reasons: dict[str, str]) -> list:
+    """Parameter values, those named in `reasons` marked `full` (make test-full's) with their
+    reason: repeats of a check make test makes with another value."""
+    return [pytest.param(v, marks=pytest.mark.full(reason=reasons[v])) if v in reasons else v for v in values]
+
+
 # ---- tools: a test marked with a tool skips where it is missing, and fails under CI=true --------
 # marker -> (executables, any of which will do; how to install)
 TOOLS = {

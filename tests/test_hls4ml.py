@@ -38,7 +38,7 @@ from bnnforge.generator.passes.linear_qonnx import linear_qonnx, read_only
 from bnnforge.generator.passes.streams import op_params
 from bnnforge.quant import models
 from bnnforge.quant.errors import BnnforgeError
-from tests.conftest import FULL
+from tests.conftest import FULL, opt_in
 from tests.randomize import randomize_
 
 MODELS = ["reactnet-tiny", "bcdnet-a-tiny", "bcdnet-b-tiny", "ftbnn-tiny"]
@@ -109,8 +109,7 @@ def _predict_codes(case: Case) -> np.ndarray:
 
 
 @pytest.mark.gxx
-@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.full(reason=REPEATS[name])) if name in REPEATS
-                                  else name for name in [*MODELS, "digits"]])
+@pytest.mark.parametrize("name", opt_in([*MODELS, "digits"], REPEATS))
 def test_predict_bit_exact(cases: dict[str, Case], name: str) -> None:
     case = cases[name]
     got = _predict_codes(case)

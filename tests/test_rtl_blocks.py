@@ -24,6 +24,7 @@ from bnnforge.generator.dataflow import build_dataflow
 from bnnforge.generator.passes.folding import apply_folding
 from bnnforge.generator.passes.subgraph import subgraph
 from bnnforge.quant import models
+from tests.conftest import opt_in
 from tests.randomize import randomize_
 from tests.rtl_harness import run_graph_rtl, simulator_params
 
@@ -103,9 +104,8 @@ def test_block_random_stalls(key: str, simulator: str) -> None:
     assert res["words"][0] >= 1000
 
 
-@pytest.mark.parametrize("key", [key if key != "bcdnet-b-dynamic" else pytest.param(
-    key, marks=pytest.mark.full(reason="bcdnet-b-tiny's cycles-per-frame check (test_rtl_network.py) runs it in context"))
-    for key in BLOCKS])
+@pytest.mark.parametrize("key", opt_in(list(BLOCKS), {
+    "bcdnet-b-dynamic": "bcdnet-b-tiny's cycles-per-frame check (test_rtl_network.py) runs it in context"}))
 def test_block_streams_at_its_slowest_op_rate(key: str) -> None:
     """The skip and fork FIFOs the stitcher sized keep every path flowing: with no stalls,
     frames leave exactly as fast as the slowest op's cost model allows."""

@@ -23,6 +23,7 @@ from bnnforge.generator.passes.folding import auto_folding
 from bnnforge.sim.csim import run_csim
 from bnnforge.generator.emit.hls import write_hls
 from bnnforge.quant import models
+from tests.conftest import opt_in
 from tests.randomize import randomize_
 from bnnforge.sim.runner import lint_rtl
 from bnnforge.generator.hwops.ports import out_port
@@ -55,9 +56,8 @@ def test_network_rtl_random_stalls(name: str, simulator: str) -> None:
 TIMED_IMAGES = 5
 # bcdnet-b-tiny has every block kind; the other three (a minute of Icarus each) are
 # bench/network_cycles.py's too, and `make test-full`'s
-TIMED_MODELS = [name if name == "bcdnet-b-tiny" else
-                pytest.param(name, marks=pytest.mark.full(reason="a repeat of bcdnet-b-tiny's cycle check"))
-                for name in MODELS]
+TIMED_MODELS = opt_in(MODELS, {name: "a repeat of bcdnet-b-tiny's cycle check" for name in MODELS
+                              if name != "bcdnet-b-tiny"})
 
 
 @pytest.mark.parametrize("name", TIMED_MODELS)

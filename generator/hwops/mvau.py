@@ -527,12 +527,12 @@ class BinaryMVAU(_MVAU):
         # back into the lanes' one input register: no LUT, no flip-flop here)
         if g == 1 and not xbuf_spare:  # the input word's register, from the stream or kept words
             ff += simd
-            # input words kept for later folds (one word: the register keeps it)
-            inbuf = self.memory(simd, sf) if nf > 1 and sf > 1 else none
-            if inbuf["lut"]:  # LUTRAM
-                lut += lutram_lut(simd, sf)
-            if nf > 1 and sf > 1:  # one multiplexer a bit: the stream or a kept word from one of the
-                # LUTRAM's 64-word banks (a LUT6 picks among four)
+            if nf > 1 and sf > 1:  # input words kept for later folds (one word: the register keeps it)
+                inbuf = self.memory(simd, sf)
+                if inbuf["lut"]:  # LUTRAM
+                    lut += lutram_lut(simd, sf)
+                # one multiplexer a bit: the stream or a kept word from one of the LUTRAM's
+                # 64-word banks (a LUT6 picks among four)
                 banks = -(-sf // 64) if inbuf["lut"] else 1
                 lut += simd * -(-banks // 3)
         elif g > 1:  # double-buffered vectors (2 x 2**LW words) and the group address counters
